@@ -1,0 +1,49 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { loadApp, NimbusError } from '@nimbus/model';
+import { bundleFiles, objectsToJson, objectsToYaml, type RenderResult, renderApp } from '@nimbus/render';
+import type { CliContext } from '../context.js';
+import { readSpecInputs, resolveSpecPaths, writeFilesAtomically } from '../io.js';
+import { renderReportHtml } from '../report/html.js';
+
+export interface RenderCommandOptions {
+  env?: string;
+  out?: string;
+  output?: string;
+  report?: string;
+  namespace?: string;
+  name?: string;
+}
+
+export async function loadAndRender(
+  specArgs: readonly string[],
+  opts: Pick<RenderCommandOptions, 'env' | 'namespace' | 'name'>,
+  ctx: CliContext,
+): Promise<RenderResult & { environment: string | undefined; files: string[] }> {
+  const paths = await resolveSpecPaths(specArgs, ctx.cwd);
+  const inputs = await readSpecInputs(paths, ctx.cwd);
+  const loaded = loadApp(inputs, { environment: opts.env, appName: opts.name });
+  const spec = opts.namespace ? { ...loaded.spec, metadata: { ...loaded.spec.metadata, namespace: opts.namespace } } : loaded.spec;
+  return { ...renderApp(spec), environment: loaded.environment, files: loaded.files };
+}
+
+export async function runRender(specArgs: string[], opts: RenderCommandOptions, ctx: CliContext): Promise<number> {
+  const format = opts.output ?? 'yaml';
+  if (format !== 'yaml' && format !== 'json') {
+    throw new NimbusError('NIMBUS_USAGE', `unknown output format '${format}'`, { hint: 'use -o yaml or -o json' });
+  }
+  const result = await loadAndRender(specArgs, opts, ctx);
+  if (opts.out) {
+    await writeFilesAtomically(resolve(ctx.cwd, opts.out), bundleFiles(result.objects));
+    ctx.stderr.write(`wrote ${result.objects.length} objects to ${opts.out}\n`);
+  } else {
+    ctx.stdout.write(format === 'json' ? objectsToJson(result.objects) : objectsToYaml(result.objects));
+  }
+  if (opts.report) {
+    const path = resolve(ctx.cwd, opts.report);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, renderReportHtml({ app: result.app, objects: result.objects, environment: result.environment }));
+    ctx.stderr.write(`wrote report to ${opts.report}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+import type { Writable } from 'node:stream';
+import { type Painter, plainPainter } from './format-error.js';
+
+/** What a command may touch: streams, working directory, environment. Tests pass their own. */
+export interface CliContext {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function painterFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Promise<Painter> {
+  if (!stream.isTTY || env.NO_COLOR !== undefined || env.CI !== undefined) return plainPainter;
+  const pc = (await import('picocolors')).default;
+  return { red: pc.red, yellow: pc.yellow, dim: pc.dim, bold: pc.bold, cyan: pc.cyan, green: pc.green };
+}

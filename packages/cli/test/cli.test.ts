@@ -1,0 +1,132 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { runCli } from './helpers.js';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const shop = join(root, 'examples/shop/nimbus.yaml');
+const scratch = () => mkdtempSync(join(tmpdir(), 'nimbus-cli-'));
+
+describe('nimbus render', () => {
+  it('prints a YAML stream of the whole bundle', async () => {
+    const r = await runCli(['render', shop], root);
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.stdout);
+    expect(Array.isArray(docs) && docs.length).toBe(23);
+    expect(r.stdout).toContain('kind: HorizontalPodAutoscaler');
+  });
+
+  it('prints a kubectl-style List with -o json', async () => {
+    const r = await runCli(['render', shop, '-o', 'json', '--env', 'dev'], root);
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout);
+    expect(list.kind).toBe('List');
+    expect(list.items.filter((o: { kind: string }) => o.kind === 'HorizontalPodAutoscaler')).toHaveLength(0);
+  });
+
+  it('writes one file per object, a kustomization and the HTML report', async () => {
+    const dir = scratch();
+    const r = await runCli(['render', shop, '--out', join(dir, 'bundle'), '--report', join(dir, 'report.html')], root);
+    expect(r.code).toBe(0);
+    const files = readdirSync(join(dir, 'bundle'));
+    expect(files).toContain('kustomization.yaml');
+    expect(files).toContain('deployment-api.yaml');
+    const kustomization = readFileSync(join(dir, 'bundle/kustomization.yaml'), 'utf8');
+    expect(kustomization.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(23);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toMatch(/class="node service".*>api</);
+    expect(html).not.toContain('<script');
+  });
+
+  it('overrides the namespace with -n', async () => {
+    const r = await runCli(['render', shop, '-n', 'shop-staging', '-o', 'json'], root);
+    const list = JSON.parse(r.stdout);
+    expect(
+      new Set(list.items.map((o: { metadata: { namespace?: string; name: string } }) => o.metadata.namespace ?? o.metadata.name)),
+    ).toEqual(new Set(['shop-staging']));
+  });
+
+  it('finds nimbus.yaml in a directory argument', async () => {
+    const r = await runCli(['render', 'examples/shop', '-o', 'json'], root);
+    expect(r.code).toBe(0);
+  });
+
+  it('reports every spec problem with file:line:col, a hint and exit code 2, writing nothing', async () => {
+    const dir = scratch();
+    writeFileSync(
+      join(dir, 'nimbus.yaml'),
+      'apiVersion: nimbus.dev/v1alpha1\nkind: App\nmetadata:\n  name: x\nspec:\n  services:\n    api:\n      image: a:1\n      replcas: 2\n      ports:\n        - port: "80"\n',
+    );
+    const r = await runCli(['render', '--out', 'out'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("error[NIMBUS_SPEC_UNKNOWN_FIELD] nimbus.yaml:9:7 spec.services.api.replcas: unknown field 'replcas'");
+    expect(r.stderr).toContain("hint: did you mean 'replicas'?");
+    expect(r.stderr).toContain('nimbus.yaml:11:17 spec.services.api.ports[0].port: expected number, got string "80"');
+    expect(r.stderr).toContain('2 problems; nothing was written.');
+    expect(r.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('refuses to replace a directory it did not write', async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, 'mine'));
+    writeFileSync(join(dir, 'mine/notes.txt'), 'keep me');
+    const r = await runCli(['render', shop, '--out', join(dir, 'mine')], root);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('NIMBUS_OUTPUT');
+    expect(readFileSync(join(dir, 'mine/notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('replaces its own previous bundle, leaving no stale files', async () => {
+    const dir = scratch();
+    const out = join(dir, 'bundle');
+    expect((await runCli(['render', shop, '--out', out], root)).code).toBe(0);
+    expect((await runCli(['render', shop, '--env', 'dev', '--out', out], root)).code).toBe(0);
+    expect(readdirSync(out).some((f) => f.startsWith('horizontalpodautoscaler'))).toBe(false);
+  });
+
+  it('exits 2 on a missing file and on an unknown option', async () => {
+    const missing = await runCli(['render', 'nope.yaml'], root);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('NIMBUS_FILE_NOT_FOUND');
+    const bad = await runCli(['render', shop, '--bogus'], root);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown option '--bogus'");
+  });
+
+  it('prints help for every command', async () => {
+    for (const cmd of [[], ['render'], ['init']]) {
+      const r = await runCli([...cmd, '--help'], root);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: nimbus');
+    }
+  });
+});
+
+describe('nimbus init', () => {
+  it('writes a starter spec that renders, and never overwrites without --force', async () => {
+    const dir = join(scratch(), 'my-svc');
+    mkdirSync(dir);
+    expect((await runCli(['init'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'nimbus.yaml'), 'utf8')).toContain('name: my-svc');
+    expect((await runCli(['render'], dir)).code).toBe(0);
+    const again = await runCli(['init'], dir);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect((await runCli(['init', '--force', '--name', 'other'], dir)).code).toBe(0);
+  });
+
+  it('converts Score workloads into a nimbus.yaml that renders the same objects', async () => {
+    const dir = scratch();
+    const score = join(root, 'test/fixtures/specs/score-only/score.yaml');
+    expect((await runCli(['init', '--from-score', score], dir)).code).toBe(0);
+    const fromSpec = await runCli(['render', '-o', 'json'], dir);
+    const fromScore = await runCli(['render', score, '-o', 'json'], dir);
+    expect(fromSpec.code).toBe(0);
+    expect(fromSpec.stdout).toBe(fromScore.stdout);
+  });
+});

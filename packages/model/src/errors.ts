@@ -1,0 +1,134 @@
+/**
+ * The one catalogue of Nimbus error codes. A code, once published, keeps its
+ * meaning forever; a retired code is never reused. `docs/errors.md` is
+ * generated from this table and a test keeps the two in sync.
+ */
+export const ERROR_CATALOG = {
+  NIMBUS_USAGE: {
+    exitCode: 2,
+    title: 'Invalid command-line usage',
+    hint: 'Run the command with --help to see its arguments and options.',
+  },
+  NIMBUS_FILE_NOT_FOUND: {
+    exitCode: 2,
+    title: 'Input file not found or unreadable',
+    hint: 'Check the path; `nimbus init` writes a starter nimbus.yaml.',
+  },
+  NIMBUS_SPEC_SYNTAX: {
+    exitCode: 2,
+    title: 'The spec is not valid YAML',
+    hint: 'Fix the YAML syntax at the reported line; indentation must use spaces.',
+  },
+  NIMBUS_SPEC_INVALID: {
+    exitCode: 2,
+    title: 'A spec field has a wrong type or value',
+    hint: 'See docs/reference.md for the field, or let your editor complete it from schema/nimbus.v1alpha1.json.',
+  },
+  NIMBUS_SPEC_UNKNOWN_FIELD: {
+    exitCode: 2,
+    title: 'A spec field is not known',
+    hint: 'Remove the field or correct its spelling; unknown fields are never ignored silently.',
+  },
+  NIMBUS_SPEC_REFERENCE: {
+    exitCode: 2,
+    title: 'A spec reference points at nothing',
+    hint: 'Declare the referenced service or resource, or correct the name.',
+  },
+  NIMBUS_SPEC_KIND: {
+    exitCode: 2,
+    title: 'The document is not a Nimbus App or a Score workload',
+    hint: 'Start the file with `apiVersion: nimbus.dev/v1alpha1` and `kind: App`, or `apiVersion: score.dev/v1b1`.',
+  },
+  NIMBUS_ENV_UNKNOWN: {
+    exitCode: 2,
+    title: 'The requested environment is not declared',
+    hint: 'Declare it under spec.environments, or pick one of the declared names.',
+  },
+  NIMBUS_SCORE_UNSUPPORTED: {
+    exitCode: 2,
+    title: 'A Score workload uses something Nimbus cannot convert',
+    hint: 'Adjust the Score file, or write the service in nimbus.yaml directly.',
+  },
+  NIMBUS_OUTPUT: {
+    exitCode: 1,
+    title: 'Writing the output failed',
+    hint: 'Check that the output directory is writable and the disk is not full.',
+  },
+  NIMBUS_INTERNAL: {
+    exitCode: 70,
+    title: 'An internal error: a bug in Nimbus',
+    hint: 'Please report it with the command you ran; NIMBUS_DEBUG=1 prints the stack.',
+  },
+} as const satisfies Record<string, { exitCode: number; title: string; hint: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** Where in the user's input a problem sits. */
+export interface SourceLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Field path inside the document, e.g. `spec.services.api.ports[0].port`. */
+  path?: string;
+}
+
+/** One problem in the user's input, reported together with all the others. */
+export interface Diagnostic extends SourceLocation {
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+}
+
+export interface NimbusErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  diagnostics?: Diagnostic[];
+  location?: SourceLocation;
+}
+
+/** The one error type Nimbus throws; the CLI turns it into a message and an exit code. */
+export class NimbusError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly location: SourceLocation | undefined;
+
+  constructor(code: ErrorCode, message: string, options: NimbusErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'NimbusError';
+    this.code = code;
+    this.hint = options.hint ?? ERROR_CATALOG[code].hint;
+    this.diagnostics = options.diagnostics ?? [];
+    this.location = options.location;
+  }
+
+  get exitCode(): number {
+    return ERROR_CATALOG[this.code].exitCode;
+  }
+}
+
+export function isNimbusError(value: unknown): value is NimbusError {
+  return value instanceof NimbusError;
+}
+
+/** Formats `file:line:column` from whatever parts are known. */
+export function formatLocation(loc: SourceLocation): string {
+  let out = loc.file ?? '';
+  if (loc.line !== undefined) out += `${out ? ':' : ''}${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}`;
+  return out;
+}
+
+/** Renders the catalogue as Markdown; docs/errors.md is this text. */
+export function errorCatalogMarkdown(): string {
+  const rows = Object.entries(ERROR_CATALOG).map(([code, e]) => `| \`${code}\` | ${e.exitCode} | ${e.title} | ${e.hint} |`);
+  return [
+    '# Nimbus error codes',
+    '',
+    'Every error Nimbus reports carries one of these codes. Codes are stable: a published code keeps its meaning and a retired code is never reused. This page is generated from `packages/model/src/errors.ts`; a test fails when they differ.',
+    '',
+    '| code | exit | meaning | what to do |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,42 @@
+export { mergeOverlay } from './environments.js';
+export {
+  type Diagnostic,
+  ERROR_CATALOG,
+  type ErrorCode,
+  errorCatalogMarkdown,
+  formatLocation,
+  isNimbusError,
+  NimbusError,
+  type NimbusErrorOptions,
+  type SourceLocation,
+} from './errors.js';
+export { type LoadedApp, type LoadOptions, loadApp, type SpecInput } from './load.js';
+export { referenceMarkdown } from './reference.js';
+export {
+  DEFAULT_RESOURCE_PORTS,
+  type PlaceholderProblem,
+  type ResolvedResource,
+  resolveResource,
+  resourceOutputs,
+  substitutePlaceholders,
+} from './references.js';
+export {
+  API_VERSION,
+  type AppSpec,
+  AppSpecSchema,
+  appJsonSchema,
+  type BackingResource,
+  type CronJobSpec,
+  type DefaultsSpec,
+  type JobSpec,
+  type PortSpec,
+  type ProbeSpec,
+  type ProbesSpec,
+  type ResourcesSpec,
+  type SecurityDefaults,
+  type ServiceSpec,
+} from './schema.js';
+export { SCORE_API_VERSION } from './score.js';
+export { portName } from './semantics.js';
+export { closestName, editDistance } from './suggest.js';
+export { formatPath, type PathSegment } from './yaml-source.js';

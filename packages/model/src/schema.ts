@@ -1,0 +1,276 @@
+import { z } from 'zod';
+
+/**
+ * The Nimbus app spec, `nimbus.dev/v1alpha1`. This schema is the single source
+ * of the TypeScript types, the published JSON Schema and the reference page.
+ * Objects are strict: an unknown field is an error, never silently dropped.
+ */
+
+export const API_VERSION = 'nimbus.dev/v1alpha1';
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|Pi|Ei|M|G|T|P|E)?$/;
+
+const dnsLabel = (what: string) =>
+  z
+    .string()
+    .regex(DNS_LABEL, `${what} must be a DNS label: lower-case letters, digits and '-', starting with a letter, at most 63 characters`);
+
+const quantity = z.union([
+  z.string().regex(QUANTITY, "a Kubernetes quantity such as '250m', '0.5', '128Mi' or '1Gi'"),
+  z.number().nonnegative(),
+]);
+
+export const ResourceListSchema = z
+  .strictObject({
+    cpu: quantity.nullable().optional().describe('CPU, e.g. `100m`. `null` removes a default.'),
+    memory: quantity.nullable().optional().describe('Memory, e.g. `128Mi`. `null` removes a default.'),
+  })
+  .describe('A CPU and memory amount.');
+
+export const ResourcesSchema = z
+  .strictObject({
+    requests: ResourceListSchema.optional(),
+    limits: ResourceListSchema.optional(),
+  })
+  .describe('Resource requests and limits of the container.');
+
+export const ProbeSchema = z
+  .strictObject({
+    path: z.string().startsWith('/').optional().describe('HTTP path probed with GET.'),
+    port: z
+      .union([z.number().int().min(1).max(65535), z.string()])
+      .optional()
+      .describe('Port number or name; defaults to the first port.'),
+    command: z.array(z.string()).min(1).optional().describe('Exec probe instead of HTTP.'),
+    initialDelaySeconds: z.number().int().min(0).optional(),
+    periodSeconds: z.number().int().min(1).optional(),
+    timeoutSeconds: z.number().int().min(1).optional(),
+    failureThreshold: z.number().int().min(1).optional(),
+    successThreshold: z.number().int().min(1).optional(),
+  })
+  .describe('A container probe. HTTP by default; set `command` for an exec probe.');
+
+const probeOrOff = z.union([ProbeSchema, z.literal(false)]);
+
+export const ProbesSchema = z
+  .strictObject({
+    startup: probeOrOff.optional().describe('Holds liveness back until the app has started.'),
+    liveness: probeOrOff.optional().describe('Restarts a container that stops answering.'),
+    readiness: probeOrOff.optional().describe('Takes a pod out of the Service while it cannot serve.'),
+  })
+  .describe('Startup, liveness and readiness probes; `false` turns one off.');
+
+export const SecurityDefaultsSchema = z
+  .strictObject({
+    runAsUser: z.number().int().min(1).optional().describe('Non-root UID the containers run as.'),
+    runAsGroup: z.number().int().min(0).optional(),
+    fsGroup: z.number().int().min(0).optional(),
+    readOnlyRootFilesystem: z.boolean().optional().describe('Mount the root filesystem read-only (an emptyDir is mounted at /tmp).'),
+  })
+  .describe(
+    'Container security settings. Nimbus always runs as non-root, drops ALL capabilities, forbids privilege escalation and uses the RuntimeDefault seccomp profile.',
+  );
+
+export const PortSchema = z
+  .strictObject({
+    name: dnsLabel('port name').max(15).optional().describe('Port name; defaults to `http` for the first port, `port-<n>` after.'),
+    port: z.number().int().min(1).max(65535).describe('Container port the process binds.'),
+    servicePort: z.number().int().min(1).max(65535).optional().describe('Port on the Service; defaults to `port`.'),
+    protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+  })
+  .describe('A port the service listens on.');
+
+export const SecretRefSchema = z
+  .strictObject({
+    secret: dnsLabel('secret name').describe('Name of an existing Secret in the namespace.'),
+    key: z.string().min(1).describe('Key inside the Secret.'),
+  })
+  .describe('A reference to a key of a Secret; Nimbus never handles the value.');
+
+export const ConfigSchema = z
+  .strictObject({
+    data: z
+      .record(z.string().regex(ENV_NAME, 'a config key must be a valid environment variable name'), z.string())
+      .optional()
+      .describe('Literal settings, injected as environment variables.'),
+    files: z
+      .record(z.string().startsWith('/', 'a config file key is an absolute path in the container'), z.string())
+      .optional()
+      .describe('Files mounted read-only into the container, keyed by absolute path.'),
+  })
+  .describe('Configuration stored in a ConfigMap whose name carries a content hash, so a change rolls the pods.');
+
+export const AutoscalingSchema = z
+  .strictObject({
+    min: z.number().int().min(1).describe('Fewest replicas.'),
+    max: z.number().int().min(1).describe('Most replicas.'),
+    cpu: z.number().int().min(1).max(1000).optional().describe('Target average CPU utilisation, percent of request.'),
+    memory: z.number().int().min(1).max(1000).optional().describe('Target average memory utilisation, percent of request.'),
+  })
+  .describe('A HorizontalPodAutoscaler (autoscaling/v2). The Deployment then carries no replica count.');
+
+export const ExposeSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a DNS host name')
+      .describe('Public host name.'),
+    path: z.string().startsWith('/').optional().describe('Path prefix; defaults to `/`.'),
+    pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).optional(),
+    port: z.union([z.number().int(), z.string()]).optional().describe('Service port to route to; defaults to the first.'),
+    tls: z
+      .strictObject({ secretName: dnsLabel('TLS secret name') })
+      .optional()
+      .describe('Terminate TLS with this certificate Secret.'),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .describe('Exposure through an Ingress (networking.k8s.io/v1).');
+
+export const JobSchema = z
+  .strictObject({
+    command: z.array(z.string()).min(1).optional().describe('Command; defaults to the image entrypoint.'),
+    args: z.array(z.string()).optional(),
+    backoffLimit: z.number().int().min(0).optional(),
+    activeDeadlineSeconds: z.number().int().min(1).optional(),
+  })
+  .describe('A one-off admin process run as a Job with the service image and config.');
+
+export const CronJobSchema = JobSchema.extend({
+  schedule: z.string().min(1).describe('Cron schedule, e.g. `0 3 * * *`.'),
+  timeZone: z.string().optional(),
+  concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).optional(),
+  suspend: z.boolean().optional(),
+}).describe('A recurring admin process run as a CronJob.');
+
+export const BuildSchema = z
+  .strictObject({
+    context: z.string().min(1).describe('Build context directory, relative to the spec.'),
+    dockerfile: z.string().optional().describe('Dockerfile path inside the context; generated when absent.'),
+    args: z.record(z.string(), z.string()).optional().describe('Build arguments.'),
+    target: z.string().optional(),
+  })
+  .describe('How to build the image.');
+
+const envValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const ServiceSchema = z
+  .strictObject({
+    image: z.string().min(1).optional().describe('Image reference. Required unless `build` is given.'),
+    build: BuildSchema.optional(),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    ports: z.array(PortSchema).optional().describe('Ports of the one container; all are exposed by one Service.'),
+    env: z
+      .record(z.string().regex(ENV_NAME, 'an environment variable name'), envValue)
+      .optional()
+      .describe('Environment variables. `${resources.NAME.host}` and similar placeholders resolve against declared resources.'),
+    secrets: z
+      .record(z.string().regex(ENV_NAME, 'an environment variable name'), SecretRefSchema)
+      .optional()
+      .describe('Environment variables read from Secrets.'),
+    config: ConfigSchema.optional(),
+    resources: ResourcesSchema.optional(),
+    probes: ProbesSchema.optional(),
+    replicas: z.number().int().min(0).optional().describe('Fixed replica count; do not combine with `autoscaling`.'),
+    autoscaling: AutoscalingSchema.optional(),
+    expose: ExposeSchema.optional(),
+    dependsOn: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Services and resources this service calls. Drives NetworkPolicies, start order and authorisation.'),
+    jobs: z.record(dnsLabel('job name'), JobSchema).optional(),
+    cronJobs: z.record(dnsLabel('cron job name'), CronJobSchema).optional(),
+    securityContext: SecurityDefaultsSchema.optional(),
+    serviceAccount: z.strictObject({ automountToken: z.boolean().optional() }).optional(),
+    terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+    metrics: z
+      .union([
+        z.strictObject({ port: z.union([z.number().int(), z.string()]).optional(), path: z.string().startsWith('/').optional() }),
+        z.literal(false),
+      ])
+      .optional()
+      .describe('Where Prometheus scrapes the service; `false` when it exposes no metrics.'),
+  })
+  .describe('One service of the app: a Deployment with its Service, policies and scaling.');
+
+export const BackingResourceSchema = z
+  .strictObject({
+    type: z.string().min(1).describe('Kind of backing service, e.g. `postgres`, `redis`, `kafka`.'),
+    host: z.string().optional().describe('Host name; defaults to `<name>.<namespace>.svc.cluster.local` for in-cluster resources.'),
+    port: z.number().int().min(1).max(65535).optional().describe('Port; defaults by type (postgres 5432, redis 6379, ...).'),
+    namespace: dnsLabel('namespace').optional().describe('Namespace the resource runs in; egress is allowed to it.'),
+    cidr: z.string().optional().describe('Address range of an external resource; egress is allowed to it.'),
+    params: z.record(z.string(), z.string()).optional().describe('Extra values available as `${resources.NAME.<key>}`.'),
+  })
+  .describe('A backing service the app attaches to (12-factor IV).');
+
+export const DefaultsSchema = z
+  .strictObject({
+    resources: ResourcesSchema.optional(),
+    probes: ProbesSchema.optional(),
+    securityContext: SecurityDefaultsSchema.optional(),
+    podSecurity: z.enum(['restricted', 'baseline', 'privileged']).optional().describe('Pod Security level enforced on the namespace.'),
+    terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+    metrics: z
+      .strictObject({ port: z.union([z.number().int(), z.string()]).optional(), path: z.string().startsWith('/').optional() })
+      .optional(),
+  })
+  .describe("App-wide defaults that override Nimbus's own for every service.");
+
+export const IngressSettingsSchema = z
+  .strictObject({
+    className: z.string().optional().describe('IngressClass name.'),
+    controllerNamespace: dnsLabel('namespace').optional().describe('Namespace of the ingress controller, allowed in by NetworkPolicy.'),
+  })
+  .describe('Ingress controller settings.');
+
+export const ObservabilitySchema = z
+  .strictObject({
+    scraperNamespace: dnsLabel('namespace').optional().describe('Namespace of Prometheus, allowed to scrape metrics ports.'),
+  })
+  .describe('Observability settings.');
+
+export const AppSpecBodySchema = z.strictObject({
+  services: z.record(dnsLabel('service name'), ServiceSchema).describe('The services of the app, by name.'),
+  resources: z.record(dnsLabel('resource name'), BackingResourceSchema).optional().describe('Backing services, by name.'),
+  defaults: DefaultsSchema.optional(),
+  ingress: IngressSettingsSchema.optional(),
+  observability: ObservabilitySchema.optional(),
+  environments: z
+    .record(dnsLabel('environment name'), z.record(z.string(), z.unknown()))
+    .optional()
+    .describe('Named overrides of any field under `spec` (deep-merged; lists replace; `null` removes).'),
+});
+
+export const AppSpecSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('App'),
+    metadata: z.strictObject({
+      name: dnsLabel('app name').describe('Name of the app.'),
+      namespace: dnsLabel('namespace').optional().describe('Namespace; defaults to the app name.'),
+      labels: z.record(z.string(), z.string()).optional().describe('Labels added to every object.'),
+    }),
+    spec: AppSpecBodySchema,
+  })
+  .describe('A Nimbus app: one spec for the whole deployment.');
+
+export type AppSpec = z.infer<typeof AppSpecSchema>;
+export type ServiceSpec = z.infer<typeof ServiceSchema>;
+export type BackingResource = z.infer<typeof BackingResourceSchema>;
+export type PortSpec = z.infer<typeof PortSchema>;
+export type ProbeSpec = z.infer<typeof ProbeSchema>;
+export type ProbesSpec = z.infer<typeof ProbesSchema>;
+export type ResourcesSpec = z.infer<typeof ResourcesSchema>;
+export type SecurityDefaults = z.infer<typeof SecurityDefaultsSchema>;
+export type JobSpec = z.infer<typeof JobSchema>;
+export type CronJobSpec = z.infer<typeof CronJobSchema>;
+export type DefaultsSpec = z.infer<typeof DefaultsSchema>;
+
+/** The JSON Schema published for editors (yaml-language-server). */
+export function appJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(AppSpecSchema, { target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: 'https://nimbus.dev/schema/nimbus.v1alpha1.json', title: 'Nimbus App (nimbus.dev/v1alpha1)' };
+}

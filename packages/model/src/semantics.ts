@@ -1,0 +1,154 @@
+import type { Diagnostic, SourceLocation } from './errors.js';
+import { type PlaceholderProblem, type ResolvedResource, resolveResource, substitutePlaceholders } from './references.js';
+import type { AppSpec, ServiceSpec } from './schema.js';
+import { closestName } from './suggest.js';
+import type { PathSegment } from './yaml-source.js';
+
+type Locate = (path: readonly PathSegment[]) => SourceLocation;
+
+/** Cross-field rules the schema alone cannot express. Every problem is reported, none stops the others. */
+export function checkSemantics(app: AppSpec, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const services = app.spec.services;
+  const resources = app.spec.resources ?? {};
+  const serviceNames = Object.keys(services);
+  const resourceNames = Object.keys(resources);
+  const at = (path: PathSegment[], code: Diagnostic['code'], message: string, hint?: string) =>
+    out.push({ ...locate(path), code, message, ...(hint ? { hint } : {}) });
+
+  if (serviceNames.length === 0) at(['spec', 'services'], 'NIMBUS_SPEC_INVALID', 'an app needs at least one service');
+
+  for (const name of serviceNames) {
+    if (resourceNames.includes(name)) {
+      at(['spec', 'resources', name], 'NIMBUS_SPEC_INVALID', `'${name}' is both a service and a resource`, 'give them different names');
+    }
+  }
+
+  const resolved = new Map<string, ResolvedResource>();
+  for (const [name, res] of Object.entries(resources)) {
+    const r = resolveResource(name, res);
+    resolved.set(name, r);
+    if (r.port === undefined) {
+      at(
+        ['spec', 'resources', name, 'type'],
+        'NIMBUS_SPEC_INVALID',
+        `no default port is known for resource type '${res.type}'`,
+        'set spec.resources.' + name + '.port',
+      );
+    }
+    if (res.namespace && res.cidr) {
+      at(
+        ['spec', 'resources', name, 'cidr'],
+        'NIMBUS_SPEC_INVALID',
+        'a resource is either in-cluster (namespace) or external (cidr), not both',
+      );
+    }
+  }
+
+  for (const [name, svc] of Object.entries(services)) {
+    checkService(app, name, svc, { serviceNames, resourceNames, resolved, at });
+  }
+  return out;
+}
+
+interface ServiceContext {
+  serviceNames: string[];
+  resourceNames: string[];
+  resolved: Map<string, ResolvedResource>;
+  at: (path: PathSegment[], code: Diagnostic['code'], message: string, hint?: string) => void;
+}
+
+function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: ServiceContext): void {
+  const base: PathSegment[] = ['spec', 'services', name];
+  const { at } = ctx;
+  if (!svc.image && !svc.build) at(base, 'NIMBUS_SPEC_INVALID', `service '${name}' needs an 'image' or a 'build'`);
+  if (svc.replicas !== undefined && svc.autoscaling) {
+    at(
+      [...base, 'replicas'],
+      'NIMBUS_SPEC_INVALID',
+      "'replicas' and 'autoscaling' both set: the autoscaler owns the replica count",
+      "remove 'replicas'",
+    );
+  }
+  if (svc.autoscaling && svc.autoscaling.min > svc.autoscaling.max) {
+    at(
+      [...base, 'autoscaling', 'min'],
+      'NIMBUS_SPEC_INVALID',
+      `autoscaling.min (${svc.autoscaling.min}) exceeds autoscaling.max (${svc.autoscaling.max})`,
+    );
+  }
+
+  const ports = svc.ports ?? [];
+  const seenPorts = new Map<number, number>();
+  const seenNames = new Map<string, number>();
+  ports.forEach((p, i) => {
+    if (seenPorts.has(p.port)) at([...base, 'ports', i, 'port'], 'NIMBUS_SPEC_INVALID', `port ${p.port} is listed twice`);
+    seenPorts.set(p.port, i);
+    if (p.name) {
+      if (seenNames.has(p.name)) at([...base, 'ports', i, 'name'], 'NIMBUS_SPEC_INVALID', `port name '${p.name}' is used twice`);
+      seenNames.set(p.name, i);
+    }
+  });
+  const portRefOk = (ref: number | string | undefined) =>
+    ref === undefined ||
+    (typeof ref === 'number'
+      ? ports.some((p) => p.port === ref || p.servicePort === ref)
+      : ports.some((p, i) => portName(p.name, i) === ref));
+
+  if (svc.expose) {
+    if (ports.length === 0) at([...base, 'expose'], 'NIMBUS_SPEC_INVALID', 'an exposed service needs at least one port');
+    else if (!portRefOk(svc.expose.port))
+      at([...base, 'expose', 'port'], 'NIMBUS_SPEC_REFERENCE', `port '${svc.expose.port}' is not one of the service's ports`);
+  }
+  for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+    const probe = svc.probes?.[kind];
+    if (probe && probe.port !== undefined && !portRefOk(probe.port)) {
+      at([...base, 'probes', kind, 'port'], 'NIMBUS_SPEC_REFERENCE', `probe port '${probe.port}' is not one of the service's ports`);
+    }
+  }
+
+  const targets = [...ctx.serviceNames, ...ctx.resourceNames];
+  (svc.dependsOn ?? []).forEach((dep, i) => {
+    if (dep === name) at([...base, 'dependsOn', i], 'NIMBUS_SPEC_REFERENCE', `service '${name}' depends on itself`);
+    else if (!targets.includes(dep)) {
+      const guess = closestName(dep, targets);
+      at(
+        [...base, 'dependsOn', i],
+        'NIMBUS_SPEC_REFERENCE',
+        `'${dep}' is neither a service nor a resource of this app`,
+        guess ? `did you mean '${guess}'?` : 'declare it under spec.services or spec.resources',
+      );
+    }
+  });
+
+  const envKeys = new Set(Object.keys(svc.env ?? {}));
+  for (const key of Object.keys(svc.secrets ?? {})) {
+    if (envKeys.has(key)) at([...base, 'secrets', key], 'NIMBUS_SPEC_INVALID', `'${key}' is set both in env and in secrets`);
+  }
+  for (const key of Object.keys(svc.config?.data ?? {})) {
+    if (envKeys.has(key)) at([...base, 'config', 'data', key], 'NIMBUS_SPEC_INVALID', `'${key}' is set both in env and in config.data`);
+  }
+
+  for (const [key, value] of Object.entries(svc.env ?? {})) {
+    if (typeof value !== 'string') continue;
+    const problems: PlaceholderProblem[] = [];
+    substitutePlaceholders(value, { app, resources: ctx.resolved }, problems);
+    for (const p of problems) at([...base, 'env', key], 'NIMBUS_SPEC_REFERENCE', `${p.expression}: ${p.reason}`);
+    const used = [...value.matchAll(/\$\{resources\.([^.}]+)\./g)].map((m) => m[1] as string);
+    for (const res of used) {
+      if (ctx.resourceNames.includes(res) && !(svc.dependsOn ?? []).includes(res)) {
+        at(
+          [...base, 'env', key],
+          'NIMBUS_SPEC_REFERENCE',
+          `env '${key}' uses resource '${res}' that the service does not list in dependsOn`,
+          `add '${res}' to spec.services.${name}.dependsOn so its network access is allowed`,
+        );
+      }
+    }
+  }
+}
+
+/** The port name Nimbus gives a port: its own, `http` for the first, `port-N` after. */
+export function portName(name: string | undefined, index: number): string {
+  return name ?? (index === 0 ? 'http' : `port-${index}`);
+}

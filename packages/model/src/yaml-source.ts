@@ -1,0 +1,98 @@
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { Diagnostic, SourceLocation } from './errors.js';
+
+export type PathSegment = string | number;
+
+/** A parsed YAML document that can say where any field path came from. */
+export interface SourceDocument {
+  file: string | undefined;
+  value: unknown;
+  /** Position of the field's value, or of its key with `at: 'key'`; a missing field reports its parent. */
+  locate(path: readonly PathSegment[], at?: 'key' | 'value'): SourceLocation;
+  /** Whether the document spells out this exact path. */
+  has(path: readonly PathSegment[]): boolean;
+}
+
+export function formatPath(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+function child(node: unknown, seg: PathSegment): { key?: Node; value?: Node } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
+    return pair ? { key: isNode(pair.key) ? pair.key : undefined, value: isNode(pair.value) ? pair.value : undefined } : undefined;
+  }
+  if (isSeq(node) && typeof seg === 'number') {
+    const item = node.items[seg];
+    return isNode(item) ? { value: item } : undefined;
+  }
+  return undefined;
+}
+
+function makeLocator(doc: Document, counter: LineCounter, file: string | undefined) {
+  return (path: readonly PathSegment[], at: 'key' | 'value' = 'value'): SourceLocation => {
+    let node: Node | undefined = isNode(doc.contents) ? doc.contents : undefined;
+    let best = node?.range?.[0];
+    for (let i = 0; i < path.length && node; i++) {
+      const next = child(node, path[i] as PathSegment);
+      if (!next) break;
+      const last = i === path.length - 1;
+      const chosen = last && at === 'key' ? (next.key ?? next.value) : (next.value ?? next.key);
+      if (chosen?.range) best = chosen.range[0];
+      node = next.value;
+    }
+    if (best === undefined) return { file, path: formatPath(path) };
+    const pos = counter.linePos(best);
+    return { file, line: pos.line, column: pos.col, path: formatPath(path) };
+  };
+}
+
+export interface ParsedYaml {
+  documents: SourceDocument[];
+  diagnostics: Diagnostic[];
+}
+
+/** Parses one or more YAML documents, collecting every syntax error with its position. */
+export function parseYamlSource(text: string, file?: string): ParsedYaml {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true, merge: false });
+  const diagnostics: Diagnostic[] = [];
+  const documents: SourceDocument[] = [];
+  const list = Array.isArray(docs) ? docs : [];
+  for (const doc of list) {
+    for (const err of doc.errors) {
+      const pos = counter.linePos(err.pos[0]);
+      diagnostics.push({
+        code: 'NIMBUS_SPEC_SYNTAX',
+        message: err.message.split('\n')[0] ?? err.message,
+        file,
+        line: pos.line,
+        column: pos.col,
+      });
+    }
+    if (doc.errors.length > 0) continue;
+    if (doc.contents === null) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // Unresolvable aliases and alias bombs only surface when the value is built.
+      const pos = counter.linePos(doc.contents?.range?.[0] ?? 0);
+      diagnostics.push({ code: 'NIMBUS_SPEC_SYNTAX', message: (err as Error).message, file, line: pos.line, column: pos.col });
+      continue;
+    }
+    documents.push({
+      file,
+      value,
+      locate: makeLocator(doc, counter, file),
+      has: (path) => doc.hasIn(path),
+    });
+  }
+  return { documents, diagnostics };
+}

@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+import type { Diagnostic } from './errors.js';
+import { closestName } from './suggest.js';
+import type { PathSegment, SourceDocument } from './yaml-source.js';
+
+type AnySchema = z.core.$ZodType;
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, AnySchema>;
+  innerType?: AnySchema;
+  valueType?: AnySchema;
+  element?: AnySchema;
+  options?: AnySchema[];
+}
+
+function defOf(schema: AnySchema): SchemaDef {
+  return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+/** Object schemas reachable at a path (unions may give several). */
+function objectShapesAt(schema: AnySchema, path: readonly PathSegment[]): Record<string, AnySchema>[] {
+  const def = defOf(schema);
+  if (def.innerType) return objectShapesAt(def.innerType, path);
+  if (def.type === 'union' && def.options) return def.options.flatMap((o) => objectShapesAt(o, path));
+  if (path.length === 0) return def.type === 'object' && def.shape ? [def.shape] : [];
+  const [head, ...rest] = path;
+  if (def.type === 'object' && def.shape && typeof head === 'string') {
+    const child = def.shape[head];
+    return child ? objectShapesAt(child, rest) : [];
+  }
+  if (def.type === 'record' && def.valueType) return objectShapesAt(def.valueType, rest);
+  if (def.type === 'array' && def.element) return objectShapesAt(def.element, rest);
+  return [];
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function describe(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${typeName(input)}`;
+  if (issue.code === 'invalid_value') return `${issue.message}, got ${typeName(input)}`;
+  return issue.message;
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** Turns zod issues into diagnostics that point into the user's file, with hints. */
+export function zodIssuesToDiagnostics(
+  issues: readonly z.core.$ZodIssue[],
+  schema: AnySchema,
+  source: Pick<SourceDocument, 'locate'>,
+  input: unknown,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const issue of issues) {
+    const path = issue.path as PathSegment[];
+    if (issue.code === 'unrecognized_keys') {
+      const known = objectShapesAt(schema, issue.path as PathSegment[]).flatMap((s) => Object.keys(s));
+      for (const key of issue.keys) {
+        const guess = closestName(key, known);
+        out.push({
+          ...source.locate([...path, key], 'key'),
+          code: 'NIMBUS_SPEC_UNKNOWN_FIELD',
+          message: `unknown field '${key}'`,
+          hint: guess ? `did you mean '${guess}'?` : `known fields here: ${[...new Set(known)].sort().join(', ') || '(none)'}`,
+        });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_union') {
+      // A union failing on every branch: report the branch that got furthest.
+      const branches = issue.errors;
+      const best = [...branches].sort((a, b) => maxDepth(b) - maxDepth(a))[0];
+      if (best && best.length > 0) {
+        out.push(
+          ...zodIssuesToDiagnostics(
+            best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[],
+            schema,
+            source,
+            input,
+          ),
+        );
+        continue;
+      }
+    }
+    const value = valueAt(input, path);
+    const missing = issue.code === 'invalid_type' && value === undefined;
+    out.push({
+      ...source.locate(path),
+      code: 'NIMBUS_SPEC_INVALID',
+      message: missing ? `required field '${String(path[path.length - 1])}' is missing` : describe(issue, value),
+    });
+  }
+  return out;
+}
+
+function maxDepth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length + (i.code === 'invalid_type' ? 0 : 0.5)));
+}

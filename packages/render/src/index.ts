@@ -1,0 +1,16 @@
+export { bundleFiles, objectFileName, objectsToJson, objectsToYaml, type RenderedFile } from './bundle.js';
+export { canonicalJson, contentHash } from './hash.js';
+export { ANNOTATIONS, imageTag, LABELS, labelValue, MANAGED_BY } from './labels.js';
+export { compareObjects, KIND_ORDER, type KubeObject, type ObjectMeta, objectKey } from './object.js';
+export { type RenderOptions, type RenderResult, renderApp } from './render.js';
+export {
+  NIMBUS_DEFAULTS,
+  type ResolvedApp,
+  type ResolvedJob,
+  type ResolvedPort,
+  type ResolvedProbe,
+  type ResolvedService,
+  type ResolveOptions,
+  resolveApp,
+} from './resolve.js';
+export { compareKeys, isPlainSafe, toCanonicalJson, toYaml, toYamlStream } from './yaml.js';

@@ -1,0 +1,123 @@
+import type { KubeObject } from '../object.js';
+import type { ResolvedApp, ResolvedPort, ResolvedService } from '../resolve.js';
+import { appLabels, LABELS, meta, selectorLabels, serviceLabels } from './meta.js';
+
+export function service(app: ResolvedApp, svc: ResolvedService): KubeObject | undefined {
+  if (svc.ports.length === 0) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(app, svc.name, serviceLabels(app, svc)),
+    spec: {
+      type: 'ClusterIP',
+      selector: selectorLabels(app, svc),
+      ports: svc.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol })),
+    },
+  };
+}
+
+export function exposedPort(svc: ResolvedService): ResolvedPort | undefined {
+  const ref = svc.spec.expose?.port;
+  if (ref === undefined) return svc.ports[0];
+  return svc.ports.find((p) => p.name === ref || p.servicePort === ref || p.port === ref);
+}
+
+export function ingress(app: ResolvedApp, svc: ResolvedService): KubeObject | undefined {
+  const expose = svc.spec.expose;
+  const port = exposedPort(svc);
+  if (!expose || !port) return undefined;
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: meta(app, svc.name, serviceLabels(app, svc), expose.annotations),
+    spec: {
+      ingressClassName: app.ingressClassName,
+      rules: [
+        {
+          host: expose.host,
+          http: {
+            paths: [
+              {
+                path: expose.path ?? '/',
+                pathType: expose.pathType ?? 'Prefix',
+                backend: { service: { name: svc.name, port: { number: port.servicePort } } },
+              },
+            ],
+          },
+        },
+      ],
+      tls: expose.tls ? [{ hosts: [expose.host], secretName: expose.tls.secretName }] : undefined,
+    },
+  };
+}
+
+/** Everything in the namespace is denied until a service's own policy allows it. */
+export function defaultDenyPolicy(app: ResolvedApp): KubeObject {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(app, 'default-deny', appLabels(app)),
+    spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+  };
+}
+
+const namespacePeer = (ns: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } });
+const portsOf = (ports: readonly ResolvedPort[]) => ports.map((p) => ({ port: p.port, protocol: p.protocol }));
+
+/** Pods of a service and of its admin jobs. */
+function policySelector(app: ResolvedApp, svc: ResolvedService) {
+  return { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: svc.name } };
+}
+
+/**
+ * A service's traffic, derived from declared dependencies: in from the services
+ * that depend on it, the ingress controller and the metrics scraper; out to its
+ * dependencies and to DNS, which every pod needs to resolve those names.
+ */
+export function servicePolicy(app: ResolvedApp, svc: ResolvedService, all: readonly ResolvedService[]): KubeObject {
+  const ingressRules: Record<string, unknown>[] = [];
+  if (svc.dependents.length && svc.ports.length) {
+    ingressRules.push({
+      from: svc.dependents.map((d) => ({ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: d } } })),
+      ports: portsOf(svc.ports.filter((p) => p !== svc.metrics?.port || svc.ports.indexOf(p) === 0)),
+    });
+  }
+  const exposed = svc.spec.expose ? exposedPort(svc) : undefined;
+  if (exposed) ingressRules.push({ from: [namespacePeer(app.ingressControllerNamespace)], ports: portsOf([exposed]) });
+  if (svc.metrics) ingressRules.push({ from: [namespacePeer(app.scraperNamespace)], ports: portsOf([svc.metrics.port]) });
+
+  const egressRules: Record<string, unknown>[] = [
+    {
+      to: [{ ...namespacePeer('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [
+        { port: 53, protocol: 'UDP' },
+        { port: 53, protocol: 'TCP' },
+      ],
+    },
+  ];
+  for (const depName of svc.dependsOnServices) {
+    const dep = all.find((s) => s.name === depName);
+    if (!dep || dep.ports.length === 0) continue;
+    egressRules.push({
+      to: [{ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: dep.name } } }],
+      ports: portsOf(dep.ports),
+    });
+  }
+  for (const res of svc.dependsOnResources) {
+    const ports = res.port !== undefined ? [{ port: res.port, protocol: 'TCP' }] : undefined;
+    if (res.namespace) egressRules.push({ to: [namespacePeer(res.namespace)], ports });
+    else if (res.cidr) egressRules.push({ to: [{ ipBlock: { cidr: res.cidr } }], ports });
+    else egressRules.push({ ports });
+  }
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: meta(app, svc.name, serviceLabels(app, svc)),
+    spec: {
+      podSelector: policySelector(app, svc),
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: ingressRules,
+      egress: egressRules,
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { canonicalJson, contentHash } from '../hash.js';
+import type { ResolvedProbe, ResolvedService } from '../resolve.js';
+
+/** Name of the ConfigMap holding a service's config; the hash makes a change roll the pods. */
+export function configMapName(svc: ResolvedService): string | undefined {
+  if (svc.configData.length === 0 && svc.configFiles.length === 0) return undefined;
+  return `${svc.name}-config-${configHash(svc)}`;
+}
+
+export function configHash(svc: ResolvedService): string {
+  return contentHash(canonicalJson({ data: svc.configData, files: svc.configFiles }));
+}
+
+/** ConfigMap keys for mounted files: derived from the path, unique, valid key syntax. */
+export function configFileKeys(svc: ResolvedService): [string, string, string][] {
+  const used = new Set(svc.configData.map(([k]) => k));
+  return svc.configFiles.map(([path, content]) => {
+    const base = path.replace(/^\/+/, '').replace(/[^-._a-zA-Z0-9]/g, '_') || 'file';
+    let key = base;
+    for (let i = 2; used.has(key); i++) key = `${base}-${i}`;
+    used.add(key);
+    return [path, key, content];
+  });
+}
+
+function probe(p: ResolvedProbe): Record<string, unknown> {
+  const action = p.command ? { exec: { command: p.command } } : { httpGet: { path: p.path, port: p.port } };
+  return {
+    ...action,
+    initialDelaySeconds: p.initialDelaySeconds,
+    periodSeconds: p.periodSeconds,
+    timeoutSeconds: p.timeoutSeconds,
+    failureThreshold: p.failureThreshold,
+    successThreshold: p.successThreshold,
+  };
+}
+
+function resourceList(q: { cpu?: string | number; memory?: string | number }): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (q.cpu !== undefined) out.cpu = String(q.cpu);
+  if (q.memory !== undefined) out.memory = String(q.memory);
+  return Object.keys(out).length ? out : undefined;
+}
+
+export interface ContainerOverrides {
+  command?: string[];
+  args?: string[];
+  withProbes: boolean;
+  withPorts: boolean;
+}
+
+/** The one container of a service (all its ports in one container), hardened for Pod Security "restricted". */
+export function container(svc: ResolvedService, o: ContainerOverrides): Record<string, unknown> {
+  const cm = configMapName(svc);
+  const env: Record<string, unknown>[] = [
+    ...svc.env.map(([name, value]) => ({ name, value })),
+    ...svc.secretEnv.map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
+  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const mounts: Record<string, unknown>[] = [];
+  if (svc.security.readOnlyRootFilesystem) mounts.push({ name: 'tmp', mountPath: '/tmp' });
+  for (const [path, key] of configFileKeys(svc)) mounts.push({ name: 'config', mountPath: path, subPath: key, readOnly: true });
+  const resources = { requests: resourceList(svc.requests), limits: resourceList(svc.limits) };
+  return {
+    name: svc.name,
+    image: svc.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: o.command,
+    args: o.args,
+    ports:
+      o.withPorts && svc.ports.length ? svc.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) : undefined,
+    env: env.length ? env : undefined,
+    envFrom: cm && svc.configData.length ? [{ configMapRef: { name: cm } }] : undefined,
+    resources: resources.requests || resources.limits ? resources : undefined,
+    startupProbe: o.withProbes && svc.probes.startup ? probe(svc.probes.startup) : undefined,
+    livenessProbe: o.withProbes && svc.probes.liveness ? probe(svc.probes.liveness) : undefined,
+    readinessProbe: o.withProbes && svc.probes.readiness ? probe(svc.probes.readiness) : undefined,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      privileged: false,
+      readOnlyRootFilesystem: svc.security.readOnlyRootFilesystem,
+      runAsNonRoot: true,
+    },
+    volumeMounts: mounts.length ? mounts : undefined,
+  };
+}
+
+/** Pod-level settings shared by Deployments, Jobs and CronJobs. */
+export function podSpec(svc: ResolvedService, c: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const cm = configMapName(svc);
+  const volumes: Record<string, unknown>[] = [];
+  if (svc.security.readOnlyRootFilesystem) volumes.push({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+  const files = configFileKeys(svc);
+  if (cm && files.length) volumes.push({ name: 'config', configMap: { name: cm, items: files.map(([, key]) => ({ key, path: key })) } });
+  return {
+    serviceAccountName: svc.name,
+    automountServiceAccountToken: svc.automountToken,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: svc.security.runAsUser,
+      runAsGroup: svc.security.runAsGroup,
+      fsGroup: svc.security.fsGroup,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [c],
+    volumes: volumes.length ? volumes : undefined,
+    ...extra,
+  };
+}

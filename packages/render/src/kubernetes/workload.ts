@@ -1,0 +1,112 @@
+import { canonicalJson, contentHash } from '../hash.js';
+import type { KubeObject } from '../object.js';
+import type { ResolvedApp, ResolvedJob, ResolvedService } from '../resolve.js';
+import { ANNOTATIONS, meta, selectorLabels, serviceLabels } from './meta.js';
+import { configFileKeys, configHash, configMapName, container, podSpec } from './pod.js';
+
+export function serviceAccount(app: ResolvedApp, svc: ResolvedService): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: meta(app, svc.name, serviceLabels(app, svc)),
+    automountServiceAccountToken: svc.automountToken,
+  };
+}
+
+export function configMap(app: ResolvedApp, svc: ResolvedService): KubeObject | undefined {
+  const name = configMapName(svc);
+  if (!name) return undefined;
+  const data: Record<string, string> = Object.fromEntries(svc.configData);
+  for (const [, key, content] of configFileKeys(svc)) data[key] = content;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(app, name, serviceLabels(app, svc)),
+    // Immutable: a change makes a new name, so nothing edits a live one by mistake.
+    immutable: true,
+    data,
+  };
+}
+
+function podAnnotations(svc: ResolvedService): Record<string, string> {
+  const a: Record<string, string> = {};
+  if (configMapName(svc)) a[ANNOTATIONS.configHash] = configHash(svc);
+  if (svc.metrics) {
+    a['prometheus.io/scrape'] = 'true';
+    a['prometheus.io/port'] = String(svc.metrics.port.port);
+    a['prometheus.io/path'] = svc.metrics.path;
+  }
+  return a;
+}
+
+export function deployment(app: ResolvedApp, svc: ResolvedService): KubeObject {
+  const labels = serviceLabels(app, svc);
+  const selector = selectorLabels(app, svc);
+  const c = container(svc, { command: svc.spec.command, args: svc.spec.args, withProbes: true, withPorts: true });
+  const annotations = podAnnotations(svc);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(app, svc.name, labels),
+    spec: {
+      // Absent when an HPA owns the count, so an apply never fights the autoscaler.
+      replicas: svc.replicas,
+      revisionHistoryLimit: 10,
+      selector: { matchLabels: selector },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
+      template: {
+        metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
+        spec: podSpec(svc, c, {
+          terminationGracePeriodSeconds: svc.terminationGracePeriodSeconds,
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'kubernetes.io/hostname',
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: selector },
+            },
+          ],
+        }),
+      },
+    },
+  };
+}
+
+/** Admin processes (12-factor XII): the same image, env and config as the service. */
+export function adminJob(app: ResolvedApp, svc: ResolvedService, job: ResolvedJob): KubeObject {
+  const labels = { ...serviceLabels(app, svc, job.schedule ? 'cronjob' : 'job'), 'app.kubernetes.io/name': `${svc.name}-${job.name}` };
+  const c = container(svc, { command: job.spec.command, args: job.spec.args, withProbes: false, withPorts: false });
+  const pod = { metadata: { labels }, spec: podSpec(svc, c, { restartPolicy: 'Never' }) };
+  const jobSpec = {
+    backoffLimit: job.spec.backoffLimit ?? 2,
+    activeDeadlineSeconds: job.spec.activeDeadlineSeconds,
+    template: pod,
+  };
+  if (!job.schedule) {
+    // A Job's template is immutable, so its name carries the template's hash: a change runs a new Job.
+    const name = boundedName(`${svc.name}-${job.name}`, contentHash(canonicalJson(jobSpec)).slice(0, 6));
+    return { apiVersion: 'batch/v1', kind: 'Job', metadata: meta(app, name, labels), spec: jobSpec };
+  }
+  const cron = job.spec as { timeZone?: string; concurrencyPolicy?: string; suspend?: boolean };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: meta(app, `${svc.name}-${job.name}`, labels),
+    spec: {
+      schedule: job.schedule,
+      timeZone: cron.timeZone,
+      concurrencyPolicy: cron.concurrencyPolicy ?? 'Forbid',
+      suspend: cron.suspend,
+      startingDeadlineSeconds: 300,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobTemplate: { metadata: { labels }, spec: jobSpec },
+    },
+  };
+}
+
+/** `<base>-<suffix>`, shortened to the 63 characters a DNS label allows. */
+function boundedName(base: string, suffix: string): string {
+  const room = 63 - suffix.length - 1;
+  return `${base.length > room ? base.slice(0, room).replace(/-+$/, '') : base}-${suffix}`;
+}

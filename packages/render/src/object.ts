@@ -1,0 +1,56 @@
+/** A Kubernetes object as plain data: what render returns and adapters apply. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** `kind/namespace/name`, the identity Nimbus uses for inventories and findings. */
+export function objectKey(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
+  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+}
+
+/** Apply order: what others depend on first, as Helm and Flux order kinds. */
+export const KIND_ORDER = [
+  'CustomResourceDefinition',
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'Ingress',
+  'Job',
+  'CronJob',
+];
+
+const KIND_RANK = new Map(KIND_ORDER.map((k, i) => [k, i]));
+
+export function compareObjects(a: KubeObject, b: KubeObject): number {
+  const ka = KIND_RANK.get(a.kind) ?? KIND_ORDER.length;
+  const kb = KIND_RANK.get(b.kind) ?? KIND_ORDER.length;
+  if (ka !== kb) return ka - kb;
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  const na = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+  const nb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return na < nb ? -1 : na > nb ? 1 : 0;
+}

@@ -1,0 +1,234 @@
+import {
+  type AppSpec,
+  type CronJobSpec,
+  type JobSpec,
+  type ProbeSpec,
+  portName,
+  type ResolvedResource,
+  resolveResource,
+  type SecurityDefaults,
+  type ServiceSpec,
+  substitutePlaceholders,
+} from '@nimbus/model';
+
+/**
+ * Nimbus's own defaults. An app's `spec.defaults` overrides them globally and a
+ * service's fields override both; `null` in a resource quantity removes it.
+ */
+export const NIMBUS_DEFAULTS = {
+  replicas: 2,
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
+  probes: {
+    startup: { path: '/health', periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
+    liveness: { path: '/health', periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+    readiness: { path: '/ready', periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+  },
+  securityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, readOnlyRootFilesystem: true },
+  podSecurity: 'restricted',
+  terminationGracePeriodSeconds: 30,
+  metricsPath: '/metrics',
+  ingressControllerNamespace: 'ingress-nginx',
+  scraperNamespace: 'monitoring',
+  autoscalingCpu: 70,
+} as const;
+
+export interface ResolvedPort {
+  name: string;
+  port: number;
+  servicePort: number;
+  protocol: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface ResolvedProbe extends ProbeSpec {
+  /** Resolved to a port name or number the container has. */
+  port?: number | string;
+}
+
+export interface ResolvedQuantities {
+  cpu?: string | number;
+  memory?: string | number;
+}
+
+export interface ResolvedJob {
+  name: string;
+  spec: JobSpec | CronJobSpec;
+  schedule: string | undefined;
+}
+
+export interface ResolvedService {
+  name: string;
+  spec: ServiceSpec;
+  image: string;
+  ports: ResolvedPort[];
+  env: [string, string][];
+  secretEnv: [string, { secret: string; key: string }][];
+  configData: [string, string][];
+  configFiles: [string, string][];
+  requests: ResolvedQuantities;
+  limits: ResolvedQuantities;
+  probes: { startup?: ResolvedProbe; liveness?: ResolvedProbe; readiness?: ResolvedProbe };
+  security: Required<Pick<SecurityDefaults, 'runAsUser' | 'runAsGroup' | 'fsGroup' | 'readOnlyRootFilesystem'>>;
+  replicas: number | undefined;
+  autoscaling: { min: number; max: number; cpu: number | undefined; memory: number | undefined } | undefined;
+  dependsOnServices: string[];
+  dependsOnResources: ResolvedResource[];
+  dependents: string[];
+  metrics: { port: ResolvedPort; path: string } | undefined;
+  terminationGracePeriodSeconds: number;
+  automountToken: boolean;
+  jobs: ResolvedJob[];
+}
+
+export interface ResolvedApp {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  podSecurity: 'restricted' | 'baseline' | 'privileged';
+  ingressClassName: string | undefined;
+  ingressControllerNamespace: string;
+  scraperNamespace: string;
+  resources: ResolvedResource[];
+  services: ResolvedService[];
+}
+
+const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+export interface ResolveOptions {
+  /** Image references to use for services that are built, by service name. */
+  images?: Readonly<Record<string, string>>;
+}
+
+/** Applies every default and resolves every reference. Pure. */
+export function resolveApp(app: AppSpec, options: ResolveOptions = {}): ResolvedApp {
+  const body = app.spec;
+  const resources = Object.entries(body.resources ?? {})
+    .map(([n, r]) => resolveResource(n, r))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const resourceMap = new Map(resources.map((r) => [r.name, r]));
+  const names = Object.keys(body.services).sort();
+  const dependents = new Map<string, string[]>(names.map((n) => [n, []]));
+  for (const n of names) for (const d of body.services[n]?.dependsOn ?? []) dependents.get(d)?.push(n);
+
+  const services = names.map((name) =>
+    resolveService(app, name, body.services[name] as ServiceSpec, {
+      resourceMap,
+      dependents: [...new Set(dependents.get(name) ?? [])].sort(),
+      image: options.images?.[name],
+    }),
+  );
+  return {
+    name: app.metadata.name,
+    namespace: app.metadata.namespace ?? app.metadata.name,
+    labels: Object.fromEntries(Object.entries(app.metadata.labels ?? {}).sort(byKey)),
+    podSecurity: body.defaults?.podSecurity ?? NIMBUS_DEFAULTS.podSecurity,
+    ingressClassName: body.ingress?.className,
+    ingressControllerNamespace: body.ingress?.controllerNamespace ?? NIMBUS_DEFAULTS.ingressControllerNamespace,
+    scraperNamespace: body.observability?.scraperNamespace ?? NIMBUS_DEFAULTS.scraperNamespace,
+    resources,
+    services,
+  };
+}
+
+interface ServiceContext {
+  resourceMap: Map<string, ResolvedResource>;
+  dependents: string[];
+  image: string | undefined;
+}
+
+function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: ServiceContext): ResolvedService {
+  const defaults = app.spec.defaults ?? {};
+  const ports: ResolvedPort[] = (svc.ports ?? []).map((p, i) => ({
+    name: portName(p.name, i),
+    port: p.port,
+    servicePort: p.servicePort ?? p.port,
+    protocol: p.protocol ?? 'TCP',
+  }));
+
+  const env = Object.entries(svc.env ?? {})
+    .map(([k, v]): [string, string] => [k, substitutePlaceholders(String(v), { app, resources: ctx.resourceMap }, [])])
+    .sort(byKey);
+
+  const metricsSpec = svc.metrics === false ? undefined : { ...defaults.metrics, ...svc.metrics };
+  let metrics: ResolvedService['metrics'];
+  if (metricsSpec && (ports.length > 0 || metricsSpec.port !== undefined)) {
+    metrics = { port: metricsPort(ports, metricsSpec.port), path: metricsSpec.path ?? NIMBUS_DEFAULTS.metricsPath };
+    if (!ports.some((p) => p.port === metrics?.port.port)) ports.push(metrics.port);
+  }
+
+  const security = { ...NIMBUS_DEFAULTS.securityContext, ...defaults.securityContext, ...svc.securityContext };
+  const deps = svc.dependsOn ?? [];
+  return {
+    name,
+    spec: svc,
+    image: svc.image ?? ctx.image ?? `${app.metadata.name}-${name}:dev`,
+    ports,
+    env,
+    secretEnv: Object.entries(svc.secrets ?? {}).sort(byKey),
+    configData: Object.entries(svc.config?.data ?? {}).sort(byKey),
+    configFiles: Object.entries(svc.config?.files ?? {}).sort(byKey),
+    requests: quantities(NIMBUS_DEFAULTS.resources.requests, defaults.resources?.requests, svc.resources?.requests),
+    limits: quantities(NIMBUS_DEFAULTS.resources.limits, defaults.resources?.limits, svc.resources?.limits),
+    probes: resolveProbes(svc, defaults.probes, ports),
+    security,
+    replicas: svc.autoscaling ? undefined : (svc.replicas ?? NIMBUS_DEFAULTS.replicas),
+    autoscaling: svc.autoscaling
+      ? {
+          min: svc.autoscaling.min,
+          max: svc.autoscaling.max,
+          cpu: svc.autoscaling.cpu ?? (svc.autoscaling.memory === undefined ? NIMBUS_DEFAULTS.autoscalingCpu : undefined),
+          memory: svc.autoscaling.memory,
+        }
+      : undefined,
+    dependsOnServices: deps.filter((d) => d in app.spec.services).sort(),
+    dependsOnResources: deps
+      .map((d) => ctx.resourceMap.get(d))
+      .filter((r): r is ResolvedResource => r !== undefined)
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    dependents: ctx.dependents,
+    metrics,
+    terminationGracePeriodSeconds:
+      svc.terminationGracePeriodSeconds ?? defaults.terminationGracePeriodSeconds ?? NIMBUS_DEFAULTS.terminationGracePeriodSeconds,
+    automountToken: svc.serviceAccount?.automountToken ?? false,
+    jobs: [
+      ...Object.entries(svc.jobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: undefined })),
+      ...Object.entries(svc.cronJobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: spec.schedule })),
+    ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+  };
+}
+
+function metricsPort(ports: ResolvedPort[], ref: number | string | undefined): ResolvedPort {
+  if (ref === undefined) return ports[0] as ResolvedPort;
+  const found = ports.find((p) => p.name === ref || p.port === ref);
+  if (found) return found;
+  const num = typeof ref === 'number' ? ref : 9090;
+  return { name: 'metrics', port: num, servicePort: num, protocol: 'TCP' };
+}
+
+function quantities(...layers: (Record<string, string | number | null | undefined> | undefined)[]): ResolvedQuantities {
+  const out: Record<string, string | number | null | undefined> = {};
+  for (const layer of layers) if (layer) for (const [k, v] of Object.entries(layer)) if (v !== undefined) out[k] = v;
+  const result: ResolvedQuantities = {};
+  if (out.cpu !== null && out.cpu !== undefined) result.cpu = out.cpu;
+  if (out.memory !== null && out.memory !== undefined) result.memory = out.memory;
+  return result;
+}
+
+function resolveProbes(svc: ServiceSpec, appDefaults: ServiceSpec['probes'], ports: ResolvedPort[]): ResolvedService['probes'] {
+  const out: ResolvedService['probes'] = {};
+  const hasHttp = ports.length > 0;
+  for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+    const own = svc.probes?.[kind];
+    const app = appDefaults?.[kind];
+    if (own === false || (own === undefined && app === false)) continue;
+    const merged: ResolvedProbe = {
+      ...(hasHttp ? NIMBUS_DEFAULTS.probes[kind] : {}),
+      ...(app === false ? {} : app),
+      ...own,
+    };
+    if (merged.command) delete merged.path;
+    if (!merged.command && (!merged.path || !hasHttp)) continue;
+    if (!merged.command) merged.port = merged.port ?? (ports[0] as ResolvedPort).name;
+    out[kind] = merged;
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadApp } from '@nimbus/model';
+import { bundleFiles, renderApp } from '@nimbus/render';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const update = process.env.NIMBUS_UPDATE_GOLDEN === '1';
+
+/** Each case: spec files and an optional environment; golden output is one file per object. */
+const cases: { name: string; files: string[]; env?: string }[] = [
+  { name: 'shop', files: ['examples/shop/nimbus.yaml'] },
+  { name: 'shop-dev', files: ['examples/shop/nimbus.yaml'], env: 'dev' },
+  { name: 'shop-prod', files: ['examples/shop/nimbus.yaml'], env: 'prod' },
+  ...readdirSync(join(root, 'test/fixtures/specs'))
+    .filter((d) => !d.startsWith('.'))
+    .sort()
+    .map((d) => ({
+      name: d,
+      files: readdirSync(join(root, 'test/fixtures/specs', d))
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => join('test/fixtures/specs', d, f)),
+    })),
+];
+
+describe('golden bundles', () => {
+  for (const c of cases) {
+    it(`${c.name} renders exactly its golden files`, () => {
+      const inputs = c.files.map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') }));
+      const app = loadApp(inputs, { environment: c.env });
+      const files = bundleFiles(renderApp(app.spec).objects);
+      const dir = join(root, 'test/golden', c.name);
+      if (update) {
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+        for (const f of files) writeFileSync(join(dir, f.path), f.content);
+      }
+      expect(existsSync(dir), `no golden files for ${c.name}: run npm run golden:update`).toBe(true);
+      const expected = readdirSync(dir).sort();
+      expect(files.map((f) => f.path).sort()).toEqual(expected);
+      for (const f of files) expect(f.content, `${c.name}/${f.path}`).toBe(readFileSync(join(dir, f.path), 'utf8'));
+    });
+  }
+
+  it('renders byte-identical output on repeated runs', () => {
+    const text = readFileSync(join(root, 'examples/shop/nimbus.yaml'), 'utf8');
+    const once = bundleFiles(renderApp(loadApp([{ text }]).spec).objects);
+    const twice = bundleFiles(renderApp(loadApp([{ text }]).spec).objects);
+    expect(twice).toEqual(once);
+  });
+});
