@@ -1,0 +1,1 @@
+export { compareFindings, type Finding, type ResourceRef, SEVERITY_RANK, type Severity, worstSeverity } from './finding.js';
