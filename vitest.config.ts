@@ -8,6 +8,7 @@ const alias = {
   '@nimbus/model': pkg('model'),
   '@nimbus/render': pkg('render'),
   '@nimbus/check': pkg('check'),
+  '@nimbus/kube': pkg('kube'),
   '@nimbus/cli': pkg('cli'),
 };
 

@@ -49,6 +49,36 @@ export const ERROR_CATALOG = {
     title: 'A Score workload uses something Nimbus cannot convert',
     hint: 'Adjust the Score file, or write the service in nimbus.yaml directly.',
   },
+  NIMBUS_KUBECONFIG: {
+    exitCode: 2,
+    title: 'No usable cluster credentials',
+    hint: 'Pass --kubeconfig and --context, set KUBECONFIG, or run inside a pod with a service account.',
+  },
+  NIMBUS_KUBE_UNREACHABLE: {
+    exitCode: 1,
+    title: 'The Kubernetes API server cannot be reached',
+    hint: 'Check that the cluster is running and the kubeconfig server address is right; Nimbus retried with backoff before giving up.',
+  },
+  NIMBUS_KUBE_REJECTED: {
+    exitCode: 1,
+    title: 'The Kubernetes API server rejected an object',
+    hint: 'Read the server message: it names the field. Fix the spec; nothing after the rejected object was applied.',
+  },
+  NIMBUS_KUBE_FORBIDDEN: {
+    exitCode: 1,
+    title: 'The cluster credentials lack a permission',
+    hint: 'Grant the verb on the resource named in the message (kubectl auth can-i helps), or use another context.',
+  },
+  NIMBUS_KUBE_NOT_FOUND: {
+    exitCode: 1,
+    title: 'A Kubernetes object or API is not there',
+    hint: 'Check the name and namespace; for a custom resource, install its CRD first.',
+  },
+  NIMBUS_KUBE_TIMEOUT: {
+    exitCode: 1,
+    title: 'Objects did not become healthy in time',
+    hint: 'See which objects are still progressing in the message; raise --timeout or inspect them with kubectl describe.',
+  },
   NIMBUS_OUTPUT: {
     exitCode: 1,
     title: 'Writing the output failed',

@@ -1,0 +1,111 @@
+import type { KubeObject } from '@nimbus/render';
+import { type ResourceInfo, RestMapper, resourcePath } from './discovery.js';
+import { KubeApiError, KubeHttp, type RetryPolicy } from './http.js';
+import { type ClusterAccess, type KubeconfigOptions, loadClusterAccess } from './kubeconfig.js';
+
+/** The one field manager Nimbus applies with. Never change it: ownership of live fields hangs on it. */
+export const FIELD_MANAGER = 'nimbus';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface ApplyOptions {
+  /** Server-side dry run: validated and defaulted by the server, nothing stored. */
+  dryRun?: boolean;
+  /** Take fields other managers own (kubectl's --force-conflicts). Default true. */
+  force?: boolean;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export function refOf(o: KubeObject): ObjectRef {
+  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace };
+}
+
+/** The Kubernetes adapter: talks to the API server; knows nothing of Nimbus specs. */
+export class KubeClient {
+  readonly http: KubeHttp;
+  readonly mapper: RestMapper;
+
+  constructor(access: ClusterAccess, options: { maxSockets?: number; retry?: RetryPolicy } = {}) {
+    this.http = new KubeHttp(access, options);
+    this.mapper = new RestMapper(this.http);
+  }
+
+  static async connect(options: KubeconfigOptions = {}): Promise<KubeClient> {
+    return new KubeClient(await loadClusterAccess(options));
+  }
+
+  get defaultNamespace(): string {
+    return this.http.access.namespace;
+  }
+
+  close(): void {
+    this.http.close();
+  }
+
+  private async locate(ref: ObjectRef, withName = true): Promise<{ info: ResourceInfo; path: string }> {
+    const info = await this.mapper.resolve(ref.apiVersion, ref.kind);
+    const namespace = info.namespaced ? (ref.namespace ?? this.defaultNamespace) : undefined;
+    return { info, path: resourcePath(info, namespace, withName ? ref.name : undefined) };
+  }
+
+  /** Server-side apply: idempotent create-or-update, owned by the Nimbus field manager. */
+  async apply(obj: KubeObject, options: ApplyOptions = {}): Promise<KubeObject> {
+    const { path } = await this.locate(refOf(obj));
+    const res = await this.http.send<KubeObject>({
+      method: 'PATCH',
+      path,
+      query: { fieldManager: FIELD_MANAGER, force: options.force ?? true, dryRun: options.dryRun ? 'All' : undefined },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+    });
+    return res.body;
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    const { path } = await this.locate(ref);
+    try {
+      return (await this.http.send<KubeObject>({ method: 'GET', path })).body;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async list(ref: Omit<ObjectRef, 'name'>, options: ListOptions = {}): Promise<KubeObject[]> {
+    const { path } = await this.locate({ ...ref, name: '' }, false);
+    const res = await this.http.send<{ items: KubeObject[] }>({ method: 'GET', path, query: { ...options } });
+    return res.body.items.map((item) => ({ ...item, apiVersion: ref.apiVersion, kind: ref.kind }));
+  }
+
+  /** Deletes an object; returns false when it was already gone. */
+  async delete(ref: ObjectRef, propagation: 'Foreground' | 'Background' | 'Orphan' = 'Background'): Promise<boolean> {
+    const { path } = await this.locate(ref);
+    try {
+      await this.http.send({ method: 'DELETE', path, body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: propagation } });
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
+  /** Raw text of a pod container's log. */
+  async podLogs(namespace: string, pod: string, options: { container?: string; tailLines?: number } = {}): Promise<string> {
+    const res = await this.http.send<string>({
+      method: 'GET',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+      query: { container: options.container, tailLines: options.tailLines },
+      accept: 'text/plain',
+    });
+    return typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
+  }
+}

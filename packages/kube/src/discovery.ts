@@ -1,0 +1,102 @@
+import { KubeApiError, type KubeHttp } from './http.js';
+
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural resource name used in URLs. */
+  resource: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+interface AggregatedList {
+  items?: {
+    metadata?: { name?: string };
+    versions?: {
+      version: string;
+      resources?: { resource: string; responseKind?: { kind?: string }; scope?: string; verbs?: string[] }[];
+    }[];
+  }[];
+}
+
+const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.indexOf('/');
+  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+/**
+ * Maps apiVersion + kind to a REST resource, for any kind the server serves,
+ * custom resources included. Two requests (aggregated discovery) load it all;
+ * an unknown kind triggers one refresh, since a CRD may have just been added.
+ */
+export class RestMapper {
+  private readonly http: KubeHttp;
+  private byGvk = new Map<string, ResourceInfo>();
+  private loaded: Promise<void> | undefined;
+
+  constructor(http: KubeHttp) {
+    this.http = http;
+  }
+
+  async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    if (!this.loaded) this.loaded = this.load();
+    await this.loaded;
+    let info = this.byGvk.get(`${apiVersion}|${kind}`);
+    if (!info) {
+      this.loaded = this.load();
+      await this.loaded;
+      info = this.byGvk.get(`${apiVersion}|${kind}`);
+    }
+    if (!info) {
+      throw new KubeApiError('NIMBUS_KUBE_NOT_FOUND', `the server does not serve ${kind} in ${apiVersion}`, 404, 'NotFound', undefined);
+    }
+    return info;
+  }
+
+  /** Forgets what was discovered, e.g. after CRDs were installed. */
+  invalidate(): void {
+    this.loaded = undefined;
+  }
+
+  private async load(): Promise<void> {
+    const [core, groups] = await Promise.all([
+      this.http.send<AggregatedList>({ method: 'GET', path: '/api', accept: AGGREGATED }),
+      this.http.send<AggregatedList>({ method: 'GET', path: '/apis', accept: AGGREGATED }),
+    ]);
+    const next = new Map<string, ResourceInfo>();
+    for (const [list, isCore] of [
+      [core.body, true],
+      [groups.body, false],
+    ] as const) {
+      for (const item of list.items ?? []) {
+        const group = isCore ? '' : (item.metadata?.name ?? '');
+        for (const v of item.versions ?? []) {
+          for (const r of v.resources ?? []) {
+            const kind = r.responseKind?.kind;
+            if (!kind || r.resource.includes('/')) continue;
+            const apiVersion = group ? `${group}/${v.version}` : v.version;
+            next.set(`${apiVersion}|${kind}`, {
+              group,
+              version: v.version,
+              kind,
+              resource: r.resource,
+              namespaced: r.scope === 'Namespaced',
+              verbs: r.verbs ?? [],
+            });
+          }
+        }
+      }
+    }
+    this.byGvk = next;
+  }
+}
+
+/** The URL path of a collection or of one object. */
+export function resourcePath(info: ResourceInfo, namespace: string | undefined, name?: string): string {
+  const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+  const ns = info.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? 'default')}` : '';
+  return `${base}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}

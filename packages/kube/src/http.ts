@@ -1,0 +1,177 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { type ErrorCode, NimbusError } from '@nimbus/model';
+import type { ClusterAccess } from './kubeconfig.js';
+
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** Whether repeating the request is harmless; only then are lost connections retried. */
+  idempotent?: boolean;
+}
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+/** A Kubernetes `Status` failure, kept as data so callers can branch on reason and code. */
+export class KubeApiError extends NimbusError {
+  readonly status: number;
+  readonly reason: string | undefined;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, status: number, reason: string | undefined, details: unknown) {
+    super(code, message);
+    this.status = status;
+    this.reason = reason;
+    this.details = details;
+  }
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+const RETRYABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+]);
+
+function codeFor(status: number, message: string): ErrorCode {
+  // A 403 is either RBAC (the user may not) or admission (the object may not); only the first is about credentials.
+  if (status === 401 || (status === 403 && /\bcannot \w+ resource\b/.test(message))) return 'NIMBUS_KUBE_FORBIDDEN';
+  if (status === 404) return 'NIMBUS_KUBE_NOT_FOUND';
+  if (status >= 500 || status === 429) return 'NIMBUS_KUBE_UNREACHABLE';
+  return 'NIMBUS_KUBE_REJECTED';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A small HTTPS client for one API server: keep-alive connections, TLS from the
+ * kubeconfig, and retries with exponential backoff and jitter on 429, 5xx and
+ * lost connections (the last only for idempotent requests).
+ */
+export class KubeHttp {
+  readonly access: ClusterAccess;
+  private readonly agent: Agent | HttpAgent;
+  private readonly url: URL;
+  private readonly retry: RetryPolicy;
+
+  constructor(access: ClusterAccess, options: { maxSockets?: number; retry?: RetryPolicy } = {}) {
+    this.access = access;
+    this.url = new URL(access.server);
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    const common = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new Agent({
+            ...common,
+            ca: access.ca,
+            cert: access.cert,
+            key: access.key,
+            rejectUnauthorized: !access.insecureSkipTlsVerify,
+            servername: access.tlsServerName,
+          })
+        : new HttpAgent(common);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  async send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
+    const idempotent = req.idempotent ?? req.method !== 'POST';
+    for (let attempt = 1; ; attempt++) {
+      let res: KubeResponse<unknown>;
+      try {
+        res = await this.once(req);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? '';
+        if (idempotent && RETRYABLE_CODES.has(code) && attempt < this.retry.attempts) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new NimbusError('NIMBUS_KUBE_UNREACHABLE', `${req.method} ${req.path}: ${(err as Error).message}`, { cause: err });
+      }
+      if (res.status < 400) return res as KubeResponse<T>;
+      const retryable =
+        res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 || (res.status === 500 && idempotent);
+      if (retryable && attempt < this.retry.attempts) {
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      const status = res.body as { message?: string; reason?: string; details?: unknown } | undefined;
+      const message = status?.message ?? `${req.method} ${req.path} failed with HTTP ${res.status}`;
+      throw new KubeApiError(codeFor(res.status, message), message, res.status, status?.reason, status?.details);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return exp / 2 + Math.random() * (exp / 2);
+  }
+
+  private once(req: KubeRequest): Promise<KubeResponse<unknown>> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query.set(k, String(v));
+    const qs = query.toString();
+    const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    const headers: Record<string, string> = { Accept: req.accept ?? 'application/json', 'User-Agent': 'nimbus/0.1.0' };
+    if (this.access.token) headers.Authorization = `Bearer ${this.access.token}`;
+    if (payload !== undefined) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const r = send(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
+          port: this.url.port,
+          path: `${this.url.pathname.replace(/\/$/, '')}${req.path}${qs ? `?${qs}` : ''}`,
+          method: req.method,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text;
+            if ((res.headers['content-type'] ?? '').includes('json') && text) {
+              try {
+                body = JSON.parse(text);
+              } catch {
+                body = text;
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, body });
+          });
+        },
+      );
+      r.setTimeout(60_000, () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      r.on('error', reject);
+      if (payload !== undefined) r.write(payload);
+      r.end();
+    });
+  }
+}

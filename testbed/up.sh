@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Starts the real backends the integration tests use, all on loopback:
+# a Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler) with kwok's simulated nodes. Builds the binaries first if the
+# cache is cold. Prints the kubeconfig path; with --env-file F, also writes
+# KEY=VALUE lines the test runner passes to the tests.
+# Exits non-zero, loudly, if anything cannot start.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+. "$here/versions.sh"
+
+env_file=""
+nodes="${NIMBUS_TESTBED_NODES:-3}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --env-file) env_file="$2"; shift 2 ;;
+    --nodes) nodes="$2"; shift 2 ;;
+    *) echo "usage: $0 [--env-file FILE] [--nodes N]" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '[testbed] %s\n' "$*" >&2; }
+die() { printf '[testbed] FAILED: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null || die "Go is needed once to build the control plane (apt-get install golang, or use the machine's Go)"
+bash "$here/build-k8s.sh" || die "building the control plane failed"
+
+export KWOK_WORKDIR="$NIMBUS_RUN/kwok"
+cluster=nimbus
+kubeconfig="$KWOK_WORKDIR/clusters/$cluster/kubeconfig.yaml"
+kwokctl="$KWOK_BIN/kwokctl"
+
+healthy() { [ -f "$kubeconfig" ] && kubectl --kubeconfig "$kubeconfig" get --raw /readyz >/dev/null 2>&1; }
+
+start=$(date +%s)
+if healthy; then
+  log "control plane already running"
+else
+  "$kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
+  mkdir -p "$KWOK_WORKDIR"
+  log "starting control plane (Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
+  "$kwokctl" create cluster --name "$cluster" --runtime binary --config "$here/kwokctl.yaml" --kubeconfig= \
+    --etcd-binary "$ETCD_BIN/etcd" \
+    --kube-apiserver-binary "$KUBE_BIN/kube-apiserver" \
+    --kube-controller-manager-binary "$KUBE_BIN/kube-controller-manager" \
+    --kube-scheduler-binary "$KUBE_BIN/kube-scheduler" \
+    --kwok-controller-binary "$KWOK_BIN/kwok" \
+    --wait 3m >"$NIMBUS_RUN/kwokctl-create.log" 2>&1 || { tail -20 "$NIMBUS_RUN/kwokctl-create.log" >&2; die "kwokctl could not create the cluster"; }
+  "$kwokctl" scale node --name "$cluster" --replicas "$nodes" >>"$NIMBUS_RUN/kwokctl-create.log" 2>&1 || die "could not add $nodes kwok nodes"
+fi
+for _ in $(seq 1 60); do healthy && break; sleep 1; done
+healthy || die "kube-apiserver does not answer /readyz"
+# The default ServiceAccount appears asynchronously; pods cannot be created before it.
+for _ in $(seq 1 60); do kubectl --kubeconfig "$kubeconfig" -n default get serviceaccount default >/dev/null 2>&1 && break; sleep 1; done
+log "control plane ready in $(( $(date +%s) - start ))s: $(kubectl --kubeconfig "$kubeconfig" get nodes --no-headers | wc -l) nodes"
+
+if [ -n "$env_file" ]; then
+  {
+    echo "NIMBUS_TEST_KUBECONFIG=$kubeconfig"
+    echo "NIMBUS_TESTBED_KWOK_WORKDIR=$KWOK_WORKDIR"
+    echo "NIMBUS_TESTBED_CLUSTER=$cluster"
+    echo "NIMBUS_TESTBED_KUBE_BIN=$KUBE_BIN"
+  } >"$env_file"
+fi
+echo "$kubeconfig"
