@@ -1,7 +1,9 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import type { CliContext } from './context.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 /**
  * Builds the command tree. Heavy modules load inside each action, so
@@ -30,6 +32,28 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .action(async (spec, opts) => {
       const { runRender } = await import('./commands/render.js');
       setExit(await runRender(spec, opts, ctx));
+    });
+
+  program
+    .command('check')
+    .description('Check a spec (as rendered) or plain manifests: schema, policy, 12-factor review, elasticity scorecard.')
+    .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
+    .option('-f, --filename <paths...>', 'check plain Kubernetes YAML files or directories instead of a spec')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('-e, --env <name>', 'apply an environment overlay first')
+    .option('--config <file>', `rule levels (default: ${'.nimbus-check.yaml'} beside the spec or here)`)
+    .action(async (spec, opts) => {
+      const { runCheck } = await import('./commands/check.js');
+      setExit(await runCheck(spec, opts, ctx));
+    });
+
+  program
+    .command('explain')
+    .description('Explain a check rule: what it checks, why, and how to fix it. Without a rule, list them.')
+    .argument('[rule]', 'rule id, e.g. container-image-tag')
+    .action(async (rule) => {
+      const { runExplain } = await import('./commands/explain.js');
+      setExit(runExplain(rule, ctx));
     });
 
   program

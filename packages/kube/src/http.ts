@@ -157,7 +157,8 @@ export class KubeHttp {
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             let body: unknown = text;
-            if ((res.headers['content-type'] ?? '').includes('json') && text) {
+            // Some endpoints (OpenAPI v3) answer JSON without saying so.
+            if (text && ((res.headers['content-type'] ?? '').includes('json') || /^\s*[{[]/.test(text))) {
               try {
                 body = JSON.parse(text);
               } catch {

@@ -39,4 +39,4 @@ export {
 export { SCORE_API_VERSION } from './score.js';
 export { portName } from './semantics.js';
 export { closestName, editDistance } from './suggest.js';
-export { formatPath, type PathSegment } from './yaml-source.js';
+export { formatPath, type ParsedYaml, type PathSegment, parseYamlSource, type SourceDocument } from './yaml-source.js';

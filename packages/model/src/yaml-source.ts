@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import type { Diagnostic, SourceLocation } from './errors.js';
 
@@ -58,8 +59,53 @@ export interface ParsedYaml {
   diagnostics: Diagnostic[];
 }
 
-/** Parses one or more YAML documents, collecting every syntax error with its position. */
+/**
+ * Parses one or more YAML documents. The common case (valid YAML) is read with
+ * js-yaml's fast loader; the position-tracking parse runs only when a location
+ * is asked for, or when the text is not valid YAML, for exact diagnostics.
+ * Both read the YAML 1.2 core schema and reject duplicate keys.
+ */
 export function parseYamlSource(text: string, file?: string): ParsedYaml {
+  let values: unknown[];
+  try {
+    values = loadAll(text, undefined, { schema: CORE_SCHEMA, json: false });
+  } catch {
+    return parseWithPositions(text, file);
+  }
+  let detailed: ParsedYaml | undefined;
+  let aligned: (SourceDocument | undefined)[] | undefined;
+  const positioned = (index: number): SourceDocument | undefined => {
+    if (!aligned) {
+      detailed = parseWithPositions(text, file, true);
+      // Documents line up one to one when both parsers saw the same stream.
+      aligned = detailed.documents.length === values.length ? detailed.documents : [];
+    }
+    return aligned[index];
+  };
+  const documents: SourceDocument[] = [];
+  values.forEach((value, index) => {
+    if (value === null || value === undefined) return;
+    documents.push({
+      file,
+      value,
+      locate: (path, at) => positioned(index)?.locate(path, at) ?? { file, path: formatPath(path) },
+      has: (path) => positioned(index)?.has(path) ?? hasPath(value, path),
+    });
+  });
+  return { documents, diagnostics: [] };
+}
+
+function hasPath(value: unknown, path: readonly PathSegment[]): boolean {
+  let cur = value;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object' || !(seg in (cur as object))) return false;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return true;
+}
+
+/** The position-tracking parse; `keepEmpty` keeps empty documents so indexes match js-yaml's. */
+function parseWithPositions(text: string, file: string | undefined, keepEmpty = false): ParsedYaml {
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true, merge: false });
   const diagnostics: Diagnostic[] = [];
@@ -77,7 +123,7 @@ export function parseYamlSource(text: string, file?: string): ParsedYaml {
       });
     }
     if (doc.errors.length > 0) continue;
-    if (doc.contents === null) continue;
+    if (doc.contents === null && !keepEmpty) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { loadApp, NimbusError } from '@nimbus/model';
+import { type AppSpec, loadApp, NimbusError } from '@nimbus/model';
 import { bundleFiles, objectsToJson, objectsToYaml, type RenderResult, renderApp } from '@nimbus/render';
 import type { CliContext } from '../context.js';
 import { readSpecInputs, resolveSpecPaths, writeFilesAtomically } from '../io.js';
@@ -15,16 +15,18 @@ export interface RenderCommandOptions {
   name?: string;
 }
 
+export type Rendered = RenderResult & { spec: AppSpec; environment: string | undefined; files: string[] };
+
 export async function loadAndRender(
   specArgs: readonly string[],
   opts: Pick<RenderCommandOptions, 'env' | 'namespace' | 'name'>,
   ctx: CliContext,
-): Promise<RenderResult & { environment: string | undefined; files: string[] }> {
+): Promise<Rendered> {
   const paths = await resolveSpecPaths(specArgs, ctx.cwd);
   const inputs = await readSpecInputs(paths, ctx.cwd);
   const loaded = loadApp(inputs, { environment: opts.env, appName: opts.name });
   const spec = opts.namespace ? { ...loaded.spec, metadata: { ...loaded.spec.metadata, namespace: opts.namespace } } : loaded.spec;
-  return { ...renderApp(spec), environment: loaded.environment, files: loaded.files };
+  return { ...renderApp(spec), spec, environment: loaded.environment, files: loaded.files };
 }
 
 export async function runRender(specArgs: string[], opts: RenderCommandOptions, ctx: CliContext): Promise<number> {
@@ -42,7 +44,13 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
   if (opts.report) {
     const path = resolve(ctx.cwd, opts.report);
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, renderReportHtml({ app: result.app, objects: result.objects, environment: result.environment }));
+    const { checkRendered } = await import('./check.js');
+    const { findingsSection, scorecardSection, twelveFactorSection } = await import('../report/sections.js');
+    const checked = await checkRendered(result, undefined, ctx);
+    const sections = [findingsSection(checked.findings)];
+    if (checked.scorecard) sections.push(scorecardSection(checked.scorecard));
+    if (checked.twelveFactor) sections.push(twelveFactorSection(checked.twelveFactor));
+    await writeFile(path, renderReportHtml({ app: result.app, objects: result.objects, environment: result.environment, sections }));
     ctx.stderr.write(`wrote report to ${opts.report}\n`);
   }
   return 0;

@@ -81,6 +81,18 @@ export function layoutTopology(app: ResolvedApp): Topology {
     const index = layer.get(id) ?? 0;
     layers[index] = [...(layers[index] ?? []), id];
   }
+  // Order each layer by the mean position of its callers: fewer edge crossings.
+  const position = new Map<string, number>();
+  layers.forEach((row, li) => {
+    if (li > 0) {
+      const mean = (id: string) => {
+        const parents = edges.filter((e) => e.to === id && position.has(e.from)).map((e) => position.get(e.from) as number);
+        return parents.length ? parents.reduce((a, b) => a + b, 0) / parents.length : Number.POSITIVE_INFINITY;
+      };
+      row.sort((a, b) => mean(a) - mean(b) || (a < b ? -1 : 1));
+    }
+    row.forEach((id, i) => position.set(id, i - (row.length - 1) / 2));
+  });
   const widest = Math.max(1, ...layers.map((l) => l?.length ?? 0));
   const width = widest * (BOX_W + GAP_X) + GAP_X;
   const nodes: TopologyNode[] = [];

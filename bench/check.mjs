@@ -1,0 +1,71 @@
+// Check benchmark: render + check of a generated 1,000-service app, and check
+// of the same objects as a directory of plain manifests (files read, parsed with
+// positions, checked). kube-score, when built (bench/peers.sh), runs on the same
+// directory in the same run for a ratio.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runChecks } from '@nimbus/check';
+import { loadApp } from '@nimbus/model';
+import { bundleFiles, renderApp } from '@nimbus/render';
+import { generateAppText } from './generate.mjs';
+import { peerBinary } from './peers.mjs';
+
+const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const text = generateAppText(SERVICES);
+
+function best(fn) {
+  let min = Number.POSITIVE_INFINITY;
+  let result;
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = process.hrtime.bigint();
+    result = fn();
+    min = Math.min(min, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { seconds: min, result };
+}
+
+const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
+
+// 1. Spec -> render -> check, all in memory.
+const pipeline = best(() => {
+  const { objects } = renderApp(loadApp([{ file: 'bench.yaml', text }]).spec);
+  return { objects, findings: runChecks(objects) };
+});
+const n = pipeline.result.objects.length;
+console.log(`check: ${SERVICES} services -> ${n} objects, ${pipeline.result.findings.length} findings (best of ${ROUNDS})`);
+console.log(`  render + check: ${(pipeline.seconds * 1000).toFixed(0)} ms -> ${rate(n, pipeline.seconds)} objects/s`);
+const checkOnly = best(() => runChecks(pipeline.result.objects));
+console.log(`  check alone (schema + ${'rules'}): ${(checkOnly.seconds * 1000).toFixed(0)} ms -> ${rate(n, checkOnly.seconds)} objects/s`);
+
+// 2. The same objects as plain manifests on disk, checked by the CLI.
+const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-'));
+for (const f of bundleFiles(pipeline.result.objects)) if (f.path !== 'kustomization.yaml') writeFileSync(join(dir, f.path), f.content);
+const cli = new URL('../packages/cli/bin/nimbus.js', import.meta.url).pathname;
+const timed = (cmd, args) => {
+  let min = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = process.hrtime.bigint();
+    spawnSync(cmd, args, { stdio: 'ignore' });
+    min = Math.min(min, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return min;
+};
+const ours = timed(process.execPath, [cli, 'check', '-f', dir, '-o', 'json']);
+console.log(`  nimbus check -f DIR (${n} files, whole process): ${(ours * 1000).toFixed(0)} ms -> ${rate(n, ours)} objects/s`);
+const kubeScore = peerBinary('kube-score');
+if (kubeScore) {
+  const files = bundleFiles(pipeline.result.objects)
+    .filter((f) => f.path !== 'kustomization.yaml')
+    .map((f) => join(dir, f.path));
+  const peer = timed(kubeScore, ['score', '--output-format', 'ci', ...files]);
+  console.log(
+    `  kube-score score (same files, policy only): ${(peer * 1000).toFixed(0)} ms -> ${rate(n, peer)} objects/s; nimbus is ${(peer / ours).toFixed(2)}x`,
+  );
+} else {
+  console.log('  kube-score not built: run `bash bench/peers.sh` to measure it in the same run');
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process)`);

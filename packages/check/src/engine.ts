@@ -1,0 +1,90 @@
+import type { KubeObject } from '@nimbus/render';
+import { compareFindings, type Finding, type Severity } from './finding.js';
+import { resourceRef } from './objects.js';
+import { buildContext, type Rule } from './rule.js';
+import { RULES } from './rules/index.js';
+import { validateSchemas } from './schema-validation.js';
+
+/** Per-rule overrides: turn a rule off or change its severity. */
+export type RuleLevel = Severity | 'off';
+
+export interface CheckConfig {
+  rules?: Readonly<Record<string, RuleLevel>>;
+  /** Skip validation against the Kubernetes OpenAPI schemas. */
+  skipSchema?: boolean;
+}
+
+/** Annotation listing rule ids to skip for one object, comma-separated; `all` skips every rule. */
+export const IGNORE_ANNOTATION = 'nimbus.dev/ignore';
+
+/** Where an object came from, to point findings at file and line. */
+export type Locator = (o: KubeObject, path: string | undefined) => { file?: string; line?: number } | undefined;
+
+export interface CheckOptions {
+  config?: CheckConfig;
+  locate?: Locator;
+  rules?: readonly Rule[];
+}
+
+function ignored(o: KubeObject): Set<string> {
+  const raw = o.metadata.annotations?.[IGNORE_ANNOTATION];
+  return new Set(
+    raw
+      ? raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
+}
+
+/** Runs schema validation and every enabled rule over a set of objects. Pure. */
+export function runChecks(objects: readonly KubeObject[], options: CheckOptions = {}): Finding[] {
+  const levels = options.config?.rules ?? {};
+  const rules = (options.rules ?? RULES).filter((r) => levels[r.id] !== 'off');
+  const ctx = buildContext(objects);
+  const raw: Finding[] = options.config?.skipSchema ? [] : validateSchemas(objects);
+  for (const rule of rules) {
+    for (const hit of rule.check(ctx)) {
+      raw.push({
+        ruleId: rule.id,
+        severity: rule.severity,
+        message: hit.message,
+        resource: resourceRef(hit.object),
+        ...(hit.path ? { path: hit.path } : {}),
+        fix: hit.fix ?? rule.fix,
+      });
+    }
+  }
+  const byKey = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  const out: Finding[] = [];
+  for (const f of raw) {
+    const level = levels[f.ruleId];
+    if (level === 'off') continue;
+    const o = f.resource ? byKey.get(`${f.resource.kind}/${f.resource.namespace ?? ''}/${f.resource.name}`) : undefined;
+    if (o) {
+      const skip = ignored(o);
+      if (skip.has(f.ruleId) || skip.has('all')) continue;
+    }
+    const where = o && options.locate ? options.locate(o, f.path) : undefined;
+    out.push({
+      ...f,
+      ...(level ? { severity: level } : {}),
+      ...(where?.file ? { file: where.file } : {}),
+      ...(where?.line ? { line: where.line } : {}),
+    });
+  }
+  return out.sort(compareFindings);
+}
+
+export interface FindingCounts {
+  error: number;
+  warning: number;
+  info: number;
+}
+
+export function countFindings(findings: readonly Finding[]): FindingCounts {
+  const c = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) c[f.severity]++;
+  return c;
+}

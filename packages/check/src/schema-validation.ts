@@ -1,0 +1,126 @@
+import type { KubeObject } from '@nimbus/render';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Finding } from './finding.js';
+import kubernetesSchema from './kubernetes-schema.json' with { type: 'json' };
+import { resourceRef } from './objects.js';
+
+interface SchemaBundle {
+  kubernetesVersion: string;
+  kinds: Record<string, string>;
+  definitions: Record<string, Record<string, unknown>>;
+}
+
+const bundle = kubernetesSchema as unknown as SchemaBundle;
+
+/** The Kubernetes version whose OpenAPI the schemas come from (scripts/update-k8s-schema.mjs). */
+export const KUBERNETES_SCHEMA_VERSION = bundle.kubernetesVersion;
+
+/**
+ * Makes object schemas strict: a field the API does not define is an error,
+ * as kubeconform --strict reports it (the API server would silently drop it).
+ * Objects that preserve unknown fields, or are maps, stay open.
+ */
+function strictify(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(strictify);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node))
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strictify(s)])) : strictify(v);
+  if (out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true)
+    out.additionalProperties = false;
+  return out;
+}
+
+let ajv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction | null>();
+
+function validatorFor(apiVersion: string, kind: string): ValidateFunction | null {
+  const key = `${apiVersion}|${kind}`;
+  const cached = compiled.get(key);
+  if (cached !== undefined) return cached;
+  const def = bundle.kinds[key];
+  if (!def) {
+    compiled.set(key, null);
+    return null;
+  }
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { optimize: 1 } });
+    for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource'])
+      ajv.addKeyword(k);
+    ajv.addSchema({ $id: 'k8s', definitions: strictify(bundle.definitions) as Record<string, unknown> });
+  }
+  const fn = ajv.compile({ $ref: `k8s#/definitions/${def}` });
+  compiled.set(key, fn);
+  return fn;
+}
+
+/** Whether the bundled schemas know this kind. */
+export function hasSchema(apiVersion: string, kind: string): boolean {
+  return bundle.kinds[`${apiVersion}|${kind}`] !== undefined;
+}
+
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+function describeError(e: ErrorObject): { path: string; message: string } {
+  const base = pointerToPath(e.instancePath);
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const field = String((e.params as { additionalProperty: string }).additionalProperty);
+      return { path: base ? `${base}.${field}` : field, message: `unknown field '${field}'` };
+    }
+    case 'required': {
+      const field = String((e.params as { missingProperty: string }).missingProperty);
+      return { path: base ? `${base}.${field}` : field, message: `required field '${field}' is missing` };
+    }
+    case 'enum':
+      return {
+        path: base,
+        message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
+    default:
+      return { path: base, message: e.message ?? e.keyword };
+  }
+}
+
+/** Validates objects against the Kubernetes OpenAPI schemas; one finding per problem. */
+export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const o of objects) {
+    const validate = validatorFor(o.apiVersion, o.kind);
+    if (!validate) {
+      findings.push({
+        ruleId: 'schema-unknown-kind',
+        severity: 'info',
+        message: `no schema for ${o.kind} in ${o.apiVersion} (Kubernetes ${KUBERNETES_SCHEMA_VERSION}); not validated`,
+        resource: resourceRef(o),
+        fix: 'check the apiVersion and kind; custom resources are validated against their CRD on the server',
+      });
+      continue;
+    }
+    if ((validate as (data: unknown) => boolean)(o)) continue;
+    const seen = new Set<string>();
+    for (const e of validate.errors ?? []) {
+      // A oneOf (int-or-string, quantity) reports each branch; the summary line is enough.
+      if (e.keyword === 'type' && e.schemaPath.includes('oneOf')) continue;
+      const { path, message } = describeError(e);
+      const key = `${path}|${message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push({
+        ruleId: 'schema',
+        severity: 'error',
+        message: `${message}`,
+        resource: resourceRef(o),
+        path,
+        fix: `see the ${o.kind} API reference for ${path || 'the object'}`,
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,135 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Ajv4 from 'ajv-draft-04';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const scratch = () => mkdtempSync(join(tmpdir(), 'nimbus-check-'));
+const require = createRequire(import.meta.url);
+
+const BAD = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: legacy
+  namespace: shop
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: legacy } }
+  template:
+    metadata: { labels: { app: legacy } }
+    spec:
+      containers:
+        - name: legacy
+          image: legacy:latest
+          env:
+            - name: API_TOKEN
+              value: s3cr3t-value
+---
+apiVersion: v1
+kind: Service
+metadata: { name: legacy, namespace: shop }
+spec:
+  type: NodePort
+  selector: { app: legacy }
+  ports: [{ port: 80, targetPort: 8080 }]
+`;
+
+function badDir(): string {
+  const dir = scratch();
+  mkdirSync(join(dir, 'manifests'));
+  writeFileSync(join(dir, 'manifests/legacy.yaml'), BAD);
+  return dir;
+}
+
+describe('nimbus check', () => {
+  it('passes the example app with no error-severity finding, and shows the 12-factor review and scorecard', async () => {
+    const r = await runCli(['check', 'examples/shop'], root);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('0 errors');
+    expect(r.stdout).toContain('Twelve-factor review');
+    expect(r.stdout).toMatch(/12\. Admin processes\s+met/);
+    expect(r.stdout).toMatch(/Elasticity \d+(\.\d+)?/);
+  });
+
+  it('checks plain manifests and points findings at file and line; exit 1 on errors', async () => {
+    const dir = badDir();
+    const r = await runCli(['check', '-f', 'manifests'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Deployment shop/legacy (manifests/legacy.yaml)');
+    expect(r.stdout).toMatch(
+      /API_TOKEN to a literal value \[container-secret-in-env\] at spec\.template\.spec\.containers\[0\]\.env\[0\]\.value, line 17/,
+    );
+    expect(r.stdout).toContain("container 'legacy' uses the 'latest' tag");
+    expect(r.stdout).toContain('[container-secret-in-env]');
+    expect(r.stdout).toContain('[service-node-port]');
+    expect(r.stdout).not.toContain('s3cr3t-value');
+  });
+
+  it('writes JSON with findings, summary and line numbers', async () => {
+    const r = await runCli(['check', '-f', 'manifests', '-o', 'json'], badDir());
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.error).toBeGreaterThan(0);
+    const secret = out.findings.find((f: { ruleId: string }) => f.ruleId === 'container-secret-in-env');
+    expect(secret).toMatchObject({ severity: 'error', line: 17, path: 'spec.template.spec.containers[0].env[0].value' });
+  });
+
+  it('writes SARIF 2.1.0 that validates against the SARIF schema', async () => {
+    const r = await runCli(['check', '-f', 'manifests', '-o', 'sarif'], badDir());
+    const sarif = JSON.parse(r.stdout);
+    const schema = JSON.parse(
+      readFileSync(join(require.resolve('@microsoft/jest-sarif/package.json'), '../lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+    );
+    const ajv = new Ajv4({ allErrors: true, strict: false, unicodeRegExp: false });
+    const validate = ajv.compile(schema);
+    expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    expect(sarif.runs[0].results.length).toBeGreaterThan(3);
+    expect(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine).toBeGreaterThan(0);
+  });
+
+  it('takes rule levels from a config file', async () => {
+    const dir = badDir();
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      'rules:\n  container-image-tag: warning\n  container-secret-in-env: off\n  service-node-port: off\n',
+    );
+    const r = await runCli(['check', '-f', 'manifests', '--config', 'policy.yaml', '-o', 'json'], dir);
+    const ids = JSON.parse(r.stdout).findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`);
+    expect(ids).toContain('container-image-tag:warning');
+    expect(ids.some((i: string) => i.startsWith('container-secret-in-env'))).toBe(false);
+  });
+
+  it('rejects an unknown rule in the config with exit 2', async () => {
+    const dir = badDir();
+    writeFileSync(join(dir, 'policy.yaml'), 'rules:\n  container-image-tagg: off\n');
+    const r = await runCli(['check', '-f', 'manifests', '--config', 'policy.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown rule 'container-image-tagg'");
+  });
+
+  it('exits 2 on unparsable manifests', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'x.yaml'), 'kind: [oops\n');
+    const r = await runCli(['check', '-f', 'x.yaml'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('x.yaml:');
+  });
+});
+
+describe('nimbus explain', () => {
+  it('explains a rule and lists all rules', async () => {
+    const one = await runCli(['explain', 'network-policy-dns'], root);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('Why:');
+    expect(one.stdout).toContain('nimbus.dev/ignore');
+    const all = await runCli(['explain'], root);
+    expect(all.stdout.split('\n').filter(Boolean).length).toBeGreaterThan(30);
+  });
+  it('suggests the closest rule for a typo', async () => {
+    const r = await runCli(['explain', 'container-image-tg'], root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("did you mean 'container-image-tag'?");
+  });
+});
