@@ -42,6 +42,12 @@ export interface Rule {
 
 const nsOf = (o: KubeObject) => o.metadata.namespace ?? '';
 
+function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /**
  * Indexes the objects once so rules stay linear: templates by namespace and by
  * each label pair, objects by identity, selectors resolved lazily and memoised.
@@ -50,9 +56,7 @@ export function buildContext(objects: readonly KubeObject[]): RuleContext {
   const byKind = new Map<string, KubeObject[]>();
   const byId = new Map<string, KubeObject>();
   for (const o of objects) {
-    let list = byKind.get(o.kind);
-    if (!list) byKind.set(o.kind, (list = []));
-    list.push(o);
+    appendTo(byKind, o.kind, o);
     byId.set(`${o.kind}|${nsOf(o)}|${o.metadata.name}`, o);
   }
   const templates = objects.map(podTemplateOf).filter((t): t is PodTemplate => t !== undefined);
@@ -60,14 +64,9 @@ export function buildContext(objects: readonly KubeObject[]): RuleContext {
   const byLabel = new Map<string, PodTemplate[]>();
   for (const t of templates) {
     const ns = nsOf(t.owner);
-    let list = byNs.get(ns);
-    if (!list) byNs.set(ns, (list = []));
-    list.push(t);
+    appendTo(byNs, ns, t);
     for (const [k, v] of Object.entries(t.labels)) {
-      const key = `${ns}|${k}=${v}`;
-      let l = byLabel.get(key);
-      if (!l) byLabel.set(key, (l = []));
-      l.push(t);
+      appendTo(byLabel, `${ns}|${k}=${v}`, t);
     }
   }
   const selectTemplates = (namespace: string | undefined, selector: unknown, map = false): readonly PodTemplate[] => {
@@ -94,9 +93,7 @@ export function buildContext(objects: readonly KubeObject[]): RuleContext {
       for (const o of byKind.get(kind) ?? []) {
         const selector = kind === 'NetworkPolicy' ? (field(o, 'spec', 'podSelector') ?? {}) : field(o, 'spec', 'selector');
         for (const sel of selectTemplates(o.metadata.namespace, selector)) {
-          let l = memo.get(sel);
-          if (!l) memo.set(sel, (l = []));
-          l.push(o);
+          appendTo(memo, sel, o);
         }
       }
       selectingMemo.set(kind, memo);

@@ -1,5 +1,5 @@
 import type { KubeObject } from '@nimbus/render';
-import { containersOf, field, mapSelectorMatches, type PodTemplate, selectorMatches } from '../objects.js';
+import { containersOf, field, type PodTemplate } from '../objects.js';
 import { type Rule, type RuleContext, type RuleHit, SERVING_KINDS } from '../rule.js';
 
 const policiesFor = (ctx: RuleContext, t: PodTemplate) => ctx.selecting('NetworkPolicy', t);

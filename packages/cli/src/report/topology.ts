@@ -91,7 +91,9 @@ export function layoutTopology(app: ResolvedApp): Topology {
       };
       row.sort((a, b) => mean(a) - mean(b) || (a < b ? -1 : 1));
     }
-    row.forEach((id, i) => position.set(id, i - (row.length - 1) / 2));
+    row.forEach((id, i) => {
+      position.set(id, i - (row.length - 1) / 2);
+    });
   });
   const widest = Math.max(1, ...layers.map((l) => l?.length ?? 0));
   const width = widest * (BOX_W + GAP_X) + GAP_X;
