@@ -9,6 +9,7 @@ const alias = {
   '@nimbus/render': pkg('render'),
   '@nimbus/check': pkg('check'),
   '@nimbus/kube': pkg('kube'),
+  '@nimbus/delivery': pkg('delivery'),
   '@nimbus/cli': pkg('cli'),
 };
 

@@ -56,6 +56,94 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       setExit(runExplain(rule, ctx));
     });
 
+  const target = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
+      .option('-f, --filename <paths...>', 'plain Kubernetes YAML files or directories instead of a spec')
+      .option('-e, --env <name>', 'apply an environment overlay')
+      .option('-n, --namespace <ns>', 'target namespace')
+      .option('--app <name>', 'app name (default: from the spec, or the file name with -f)');
+  const globals = (cmd: { optsWithGlobals(): Record<string, unknown> }) =>
+    cmd.optsWithGlobals() as { kubeconfig?: string; context?: string };
+
+  target('deploy', 'Apply the app as a new release: validate, apply in stages, prune, wait.')
+    .option('--dry-run', 'show the plan and validate against the server; change nothing')
+    .option('--no-wait', 'do not wait for the objects to become healthy')
+    .option('--timeout <duration>', 'how long to wait for health, e.g. 90s, 5m', '5m')
+    .option('--atomic', 'on failure, roll back to the previous revision')
+    .option('--force', 'allow pruning everything, Namespaces included')
+    .action(async (spec, opts, cmd) => {
+      const { runDeploy } = await import('./commands/deploy.js');
+      setExit(await runDeploy(spec, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  target('diff', 'Show what a deploy would change (server-side dry run); exit 1 if anything would.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (spec, opts, cmd) => {
+      const { runDiff } = await import('./commands/inspect.js');
+      setExit(await runDiff(spec, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  target('status', 'Health of every object of the current release, per service.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (spec, opts, cmd) => {
+      const { runStatus } = await import('./commands/inspect.js');
+      setExit(await runStatus(spec, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  target('history', 'List the kept releases (10) of the app.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (spec, opts, cmd) => {
+      const { runHistory } = await import('./commands/inspect.js');
+      setExit(await runHistory(spec, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  program
+    .command('rollback')
+    .description('Re-apply an earlier revision (default: the one before the current) as a new release.')
+    .argument('[revision]', 'revision number from nimbus history')
+    .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
+    .option('-n, --namespace <ns>', 'namespace of the app')
+    .option('--no-wait', 'do not wait for health')
+    .option('--timeout <duration>', 'how long to wait for health', '5m')
+    .action(async (revision, opts, cmd) => {
+      const { runRollback } = await import('./commands/deploy.js');
+      setExit(await runRollback([], revision, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  program
+    .command('scale')
+    .description('Set the replica count of a service (through the scale subresource).')
+    .argument('<service>')
+    .argument('<replicas>')
+    .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
+    .option('-n, --namespace <ns>', 'namespace of the app')
+    .action(async (service, replicas, opts, cmd) => {
+      const { runScale } = await import('./commands/inspect.js');
+      setExit(await runScale([], service, replicas, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  program
+    .command('logs')
+    .description("Print the logs of a service's pods.")
+    .argument('<service>')
+    .option('--tail <lines>', 'lines per pod', '100')
+    .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
+    .option('-n, --namespace <ns>', 'namespace of the app')
+    .action(async (service, opts, cmd) => {
+      const { runLogs } = await import('./commands/inspect.js');
+      setExit(await runLogs([], service, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  target('destroy', "Delete everything the app's releases applied, and the release records.")
+    .option('--include-namespace', 'delete the namespace too')
+    .action(async (spec, opts, cmd) => {
+      const { runDestroy } = await import('./commands/inspect.js');
+      setExit(await runDestroy(spec, { ...opts, ...globals(cmd) }, ctx));
+    });
+
   program
     .command('init')
     .description('Write a starter nimbus.yaml, or convert Score workloads into one.')

@@ -70,6 +70,19 @@ export class KubeClient {
     return res.body;
   }
 
+  /** Server-side apply under another field manager (for ownership hand-overs). */
+  async applyAs(fieldManager: string, obj: KubeObject): Promise<KubeObject> {
+    const { path } = await this.locate(refOf(obj));
+    const res = await this.http.send<KubeObject>({
+      method: 'PATCH',
+      path,
+      query: { fieldManager, force: true },
+      body: obj,
+      contentType: 'application/apply-patch+yaml',
+    });
+    return res.body;
+  }
+
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {
     const { path } = await this.locate(ref);
     try {
@@ -104,7 +117,8 @@ export class KubeClient {
       method: 'GET',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
       query: { container: options.container, tailLines: options.tailLines },
-      accept: 'text/plain',
+      // Logs come as text, failures as a JSON Status: accept both.
+      accept: 'text/plain, application/json',
     });
     return typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
   }

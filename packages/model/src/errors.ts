@@ -79,6 +79,26 @@ export const ERROR_CATALOG = {
     title: 'Objects did not become healthy in time',
     hint: 'See which objects are still progressing in the message; raise --timeout or inspect them with kubectl describe.',
   },
+  NIMBUS_LOCKED: {
+    exitCode: 1,
+    title: 'Another deploy of this app is in progress',
+    hint: 'Wait for it to finish. A lock whose holder died expires by itself (see the lease duration in the message); nothing needs unlocking by hand.',
+  },
+  NIMBUS_INVALID_OBJECTS: {
+    exitCode: 1,
+    title: 'Objects failed validation; nothing was applied',
+    hint: 'Fix the listed fields; the whole set is validated (and dry-run on the server) before anything changes.',
+  },
+  NIMBUS_PRUNE_REFUSED: {
+    exitCode: 1,
+    title: 'The deploy would delete every object Nimbus applied before',
+    hint: 'If that is intended, pass --force; to remove an app use nimbus destroy.',
+  },
+  NIMBUS_NO_RELEASE: {
+    exitCode: 1,
+    title: 'No such release revision',
+    hint: 'nimbus history lists the revisions kept (the last 10).',
+  },
   NIMBUS_OUTPUT: {
     exitCode: 1,
     title: 'Writing the output failed',

@@ -1,0 +1,111 @@
+import { type DeployEvent, deploy, rollback } from '@nimbus/delivery';
+import type { ObjectRef } from '@nimbus/kube';
+import { type CliContext, painterFor } from '../context.js';
+import type { Painter } from '../format-error.js';
+import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
+
+export interface DeployCommandOptions extends TargetOptions, ClusterOptions {
+  dryRun?: boolean;
+  wait?: boolean;
+  timeout?: string;
+  atomic?: boolean;
+  force?: boolean;
+}
+
+const ref = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+
+/** Durations like kubectl's: 90s, 5m, 1h, or plain seconds. */
+export function parseDuration(text: string | undefined, fallbackMs: number): number {
+  if (!text) return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return fallbackMs;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] as number;
+  return Number(m[1]) * unit;
+}
+
+export function describeEvent(e: DeployEvent, paint: Painter): string | undefined {
+  switch (e.type) {
+    case 'plan': {
+      const count = e.plan.stages.reduce((a, s) => a + s.objects.length, 0);
+      const lines = [
+        `${paint.bold('plan')}     revision ${e.revision}: apply ${count} objects in ${e.plan.stages.length} stages, prune ${e.plan.prune.length}`,
+      ];
+      for (const s of e.plan.stages) lines.push(`         ${s.name}: ${s.objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+      if (e.plan.prune.length) lines.push(`         prune: ${e.plan.prune.map(ref).join(', ')}`);
+      if (e.plan.keep.length) lines.push(`         kept (use --force to delete): ${e.plan.keep.map(ref).join(', ')}`);
+      return lines.join('\n');
+    }
+    case 'lock':
+      return `${paint.dim('lock')}     held by ${e.holder}`;
+    case 'stage':
+      return `${paint.bold('stage')}    ${e.name} (${e.count})`;
+    case 'applied':
+      return e.action === 'unchanged'
+        ? `${paint.dim('applied')}  ${ref(e.ref)} ${paint.dim('unchanged')}`
+        : `${paint.green('applied')}  ${ref(e.ref)} ${e.action}`;
+    case 'pruned':
+      return `${paint.yellow('pruned')}   ${ref(e.ref)}${e.existed ? '' : paint.dim(' (already gone)')}`;
+    case 'health':
+      return `${e.health.status === 'Healthy' ? paint.green('healthy') : paint.dim('health ')}  ${ref(e.ref)} ${e.health.status}${e.health.message ? paint.dim(` (${e.health.message})`) : ''}`;
+    case 'release':
+      return `${e.status === 'failed' ? paint.red('release') : paint.bold('release')}  revision ${e.revision} ${e.status}`;
+    case 'rollback':
+      return `${paint.red('rollback')} ${e.toRevision ? `to revision ${e.toRevision}` : 'removing the failed first install'}: ${e.reason}`;
+  }
+}
+
+async function stream(events: AsyncGenerator<DeployEvent, unknown>, ctx: CliContext, quietUnchanged: boolean): Promise<void> {
+  const paint = await painterFor(ctx.stdout, ctx.env);
+  let unchanged = 0;
+  for (;;) {
+    const next = await events.next();
+    if (next.done) break;
+    const e = next.value;
+    if (quietUnchanged && e.type === 'applied' && e.action === 'unchanged') {
+      unchanged++;
+      continue;
+    }
+    const line = describeEvent(e, paint);
+    if (line) ctx.stdout.write(`${line}\n`);
+  }
+  if (unchanged) ctx.stdout.write(`${paint.dim(`${unchanged} objects unchanged`)}\n`);
+}
+
+export async function runDeploy(specArgs: string[], opts: DeployCommandOptions, ctx: CliContext): Promise<number> {
+  const client = await connect(opts, ctx);
+  try {
+    const target = await resolveTarget(specArgs, opts, ctx, client);
+    await stream(
+      deploy(client, {
+        ...target,
+        wait: opts.wait,
+        timeoutMs: parseDuration(opts.timeout, 300_000),
+        atomic: opts.atomic,
+        force: opts.force,
+        dryRun: opts.dryRun,
+      }),
+      ctx,
+      true,
+    );
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+export async function runRollback(
+  specArgs: string[],
+  revision: string | undefined,
+  opts: DeployCommandOptions,
+  ctx: CliContext,
+): Promise<number> {
+  const client = await connect(opts, ctx);
+  try {
+    const target = await resolveAppRef(specArgs, opts, ctx, client);
+    const toRevision = revision === undefined ? undefined : Number(revision);
+    await stream(rollback(client, { ...target, toRevision, wait: opts.wait, timeoutMs: parseDuration(opts.timeout, 300_000) }), ctx, true);
+    return 0;
+  } finally {
+    client.close();
+  }
+}

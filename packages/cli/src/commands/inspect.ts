@@ -1,0 +1,129 @@
+import { appStatus, compactDiff, destroyApp, diffObjects, KubernetesManager, ReleaseStore } from '@nimbus/delivery';
+import { NimbusError } from '@nimbus/model';
+import { type CliContext, painterFor } from '../context.js';
+import { type KubeClient, LABELS_SELECTOR } from '../kube-helpers.js';
+import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
+
+type Opts = TargetOptions & ClusterOptions & { output?: string };
+
+async function withClient<T>(opts: ClusterOptions, ctx: CliContext, work: (client: KubeClient) => Promise<T>): Promise<T> {
+  const client = await connect(opts, ctx);
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+/** `nimbus diff`: exit 0 when nothing would change, 1 when something would (like kubectl diff). */
+export function runDiff(specArgs: string[], opts: Opts, ctx: CliContext): Promise<number> {
+  return withClient(opts, ctx, async (client) => {
+    const target = await resolveTarget(specArgs, opts, ctx, client);
+    const diffs = await diffObjects(client, target.app, target.namespace, target.objects);
+    const paint = await painterFor(ctx.stdout, ctx.env);
+    if (opts.output === 'json') {
+      ctx.stdout.write(`${JSON.stringify(diffs, null, 2)}\n`);
+      return diffs.length ? 1 : 0;
+    }
+    for (const d of diffs) {
+      ctx.stdout.write(`${paint.bold(`${d.change} ${d.key}`)}\n`);
+      const lines = d.change === 'update' ? compactDiff(d.lines) : d.lines;
+      for (const l of lines) ctx.stdout.write(`${l.startsWith('+') ? paint.green(l) : l.startsWith('-') ? paint.red(l) : paint.dim(l)}\n`);
+    }
+    ctx.stdout.write(diffs.length ? `${diffs.length} objects would change\n` : 'no changes\n');
+    return diffs.length ? 1 : 0;
+  });
+}
+
+export function runStatus(specArgs: string[], opts: Opts, ctx: CliContext): Promise<number> {
+  return withClient(opts, ctx, async (client) => {
+    const ref = await resolveAppRef(specArgs, opts, ctx, client);
+    const status = await appStatus(client, ref.app, ref.namespace);
+    if (opts.output === 'json') {
+      ctx.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      return status.health === 'Healthy' ? 0 : 1;
+    }
+    const paint = await painterFor(ctx.stdout, ctx.env);
+    const color = (h: string) =>
+      h === 'Healthy' ? paint.green(h) : h === 'Progressing' || h === 'Suspended' ? paint.yellow(h) : paint.red(h);
+    ctx.stdout.write(`${paint.bold(status.app)} revision ${status.revision ?? '-'}: ${color(status.health)}\n`);
+    for (const s of status.services) {
+      ctx.stdout.write(`  ${s.service.padEnd(20)} ${color(s.health)}\n`);
+      for (const o of s.objects)
+        ctx.stdout.write(
+          `    ${`${o.kind}/${o.name}`.padEnd(44)} ${color(o.health.status)}${o.health.message ? paint.dim(` ${o.health.message}`) : ''}\n`,
+        );
+    }
+    return status.health === 'Healthy' ? 0 : 1;
+  });
+}
+
+export function runHistory(specArgs: string[], opts: Opts, ctx: CliContext): Promise<number> {
+  return withClient(opts, ctx, async (client) => {
+    const ref = await resolveAppRef(specArgs, opts, ctx, client);
+    const releases = await new ReleaseStore(client, ref.namespace, ref.app).list();
+    if (opts.output === 'json') {
+      ctx.stdout.write(
+        `${JSON.stringify(
+          releases.map(({ objects, ...r }) => ({ ...r, objects: objects.length })),
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    ctx.stdout.write(`${'REVISION'.padEnd(9)}${'UPDATED'.padEnd(26)}${'STATUS'.padEnd(12)}${'OBJECTS'.padEnd(9)}DESCRIPTION\n`);
+    for (const r of releases)
+      ctx.stdout.write(
+        `${String(r.revision).padEnd(9)}${r.createdAt.padEnd(26)}${r.status.padEnd(12)}${String(r.objects.length).padEnd(9)}${r.description}\n`,
+      );
+    return 0;
+  });
+}
+
+export function runScale(specArgs: string[], service: string, replicas: string, opts: Opts, ctx: CliContext): Promise<number> {
+  return withClient(opts, ctx, async (client) => {
+    const count = Number(replicas);
+    if (!Number.isInteger(count) || count < 0) throw new NimbusError('NIMBUS_USAGE', `replicas must be a whole number, got '${replicas}'`);
+    const ref = await resolveAppRef(specArgs, opts, ctx, client);
+    const hpa = await client.get({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      namespace: ref.namespace,
+      name: service,
+    });
+    await new KubernetesManager(client).scaleDeployment(service, ref.namespace, count);
+    ctx.stdout.write(`deployment ${ref.namespace}/${service} scaled to ${count}\n`);
+    if (hpa) ctx.stderr.write(`warning: an HPA manages ${service}; it will move the count back within its range\n`);
+    return 0;
+  });
+}
+
+export function runLogs(specArgs: string[], service: string, opts: Opts & { tail?: string }, ctx: CliContext): Promise<number> {
+  return withClient(opts, ctx, async (client) => {
+    const ref = await resolveAppRef(specArgs, opts, ctx, client);
+    const pods = await client.list(
+      { apiVersion: 'v1', kind: 'Pod', namespace: ref.namespace },
+      { labelSelector: LABELS_SELECTOR(ref.app, service) },
+    );
+    if (pods.length === 0) throw new NimbusError('NIMBUS_KUBE_NOT_FOUND', `no pods of service '${service}' in ${ref.namespace}`);
+    for (const pod of pods.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
+      const text = await client.podLogs(ref.namespace, pod.metadata.name, {
+        container: service,
+        tailLines: opts.tail ? Number(opts.tail) : 100,
+      });
+      for (const line of text.split('\n').filter(Boolean)) ctx.stdout.write(`[${pod.metadata.name}] ${line}\n`);
+    }
+    return 0;
+  });
+}
+
+export function runDestroy(specArgs: string[], opts: Opts & { includeNamespace?: boolean }, ctx: CliContext): Promise<number> {
+  return withClient(opts, ctx, async (client) => {
+    const ref = await resolveAppRef(specArgs, opts, ctx, client);
+    const deleted = await destroyApp(client, ref.app, ref.namespace, { includeNamespace: opts.includeNamespace });
+    for (const d of deleted) ctx.stdout.write(`deleted  ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name}\n`);
+    ctx.stdout.write(`${ref.app}: ${deleted.length} objects deleted\n`);
+    return 0;
+  });
+}
