@@ -38,8 +38,16 @@ if healthy; then
 else
   "$kwokctl" delete cluster --name "$cluster" >/dev/null 2>&1 || true
   mkdir -p "$KWOK_WORKDIR"
+  # Lines every simulated container logs, in the CRI log format kubelet writes.
+  logs="$NIMBUS_RUN/container.log"
+  {
+    echo '2026-01-01T00:00:00.000000000Z stdout F {"level":"info","msg":"listening","port":8080}'
+    echo '2026-01-01T00:00:01.000000000Z stdout F {"level":"info","msg":"ready"}'
+    echo '2026-01-01T00:00:02.000000000Z stderr F {"level":"warn","msg":"slow request","ms":812}'
+  } >"$logs"
+  sed "s#\${NIMBUS_TESTBED_LOGS}#$logs#" "$here/kwokctl.yaml" >"$NIMBUS_RUN/kwokctl.yaml"
   log "starting control plane (Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
-  "$kwokctl" create cluster --name "$cluster" --runtime binary --config "$here/kwokctl.yaml" --kubeconfig= \
+  "$kwokctl" create cluster --name "$cluster" --runtime binary --config "$NIMBUS_RUN/kwokctl.yaml" --kubeconfig= \
     --etcd-binary "$ETCD_BIN/etcd" \
     --kube-apiserver-binary "$KUBE_BIN/kube-apiserver" \
     --kube-controller-manager-binary "$KUBE_BIN/kube-controller-manager" \

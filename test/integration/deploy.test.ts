@@ -157,6 +157,14 @@ describe('nimbus deploy on a real control plane', () => {
     expect(((worker?.spec ?? {}) as { replicas: number }).replicas).toBe(3);
   });
 
+  it("prints a service's pod logs", async () => {
+    const r = await nimbus(['logs', 'web', '--app', 'shop', '-n', ns, '--tail', '2']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(2 * 3);
+    expect(lines[0]).toMatch(/^\[web-[a-z0-9-]+\] \{"level":"info","msg":"ready"\}$/);
+  });
+
   it('destroys what the releases applied, and only that', async () => {
     const r = await nimbus(['destroy', '--app', 'shop', '-n', ns]);
     expect(r.code).toBe(0);
@@ -187,6 +195,33 @@ describe('deploy safety', () => {
     expect(r.stderr).toContain('NIMBUS_INVALID_OBJECTS');
     expect(r.stderr).toContain('Deployment broken');
     expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeUndefined();
+  });
+
+  it('--atomic rolls a failed revision back to the previous one', async () => {
+    const ns = uniqueNamespace('atomic');
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-atomic-'));
+    mkdirSync(join(dir, 'app'));
+    const deployment = (extra: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: hello }\nspec:\n  replicas: 2\n  selector: { matchLabels: { app: hello } }\n  template:\n    metadata: { labels: { app: hello } }\n    spec: { ${extra}containers: [{ name: hello, image: hello:1.0.0 }] }\n`;
+    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    try {
+      writeFileSync(join(dir, 'app/deploy.yaml'), deployment(''));
+      expect((await runCli(['deploy', '-f', 'app', '-n', ns, ...kube], dir)).code).toBe(0);
+      // Revision 2 cannot schedule (no node has that label) and brings a new ConfigMap.
+      writeFileSync(join(dir, 'app/deploy.yaml'), deployment('nodeSelector: { disktype: none }, '));
+      writeFileSync(join(dir, 'app/extra.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: extra }\ndata: { a: b }\n');
+      const r = await runCli(['deploy', '-f', 'app', '-n', ns, '--atomic', '--timeout', '4s', ...kube], dir);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('NIMBUS_KUBE_TIMEOUT');
+      expect(r.stdout).toContain('rollback to revision 1');
+      const live = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'hello' });
+      expect(((live?.spec ?? {}) as { template: { spec: { nodeSelector?: unknown } } }).template.spec.nodeSelector).toBeUndefined();
+      expect(await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'extra' })).toBeUndefined();
+      const releases = await new ReleaseStore(client, ns, 'app').list();
+      expect(releases.map((x) => `${x.revision}:${x.status}`)).toEqual(['1:superseded', '2:failed', '3:deployed']);
+    } finally {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    }
   });
 
   it('deploys plain Kubernetes YAML directories too', async () => {

@@ -1,4 +1,4 @@
-import { type Health, type KubeClient, type ObjectRef, refOf, waitForHealthy } from '@nimbus/kube';
+import { type Health, KubeApiError, type KubeClient, type ObjectRef, refOf, waitForHealthy } from '@nimbus/kube';
 import { NimbusError } from '@nimbus/model';
 import { type KubeObject, objectKey } from '@nimbus/render';
 import { acquireLock, type HeldLock } from './lock.js';
@@ -171,6 +171,27 @@ async function* rollbackAfterFailure(client: KubeClient, options: DeployOptions,
   }
 }
 
+/** Live resourceVersions of the objects' kinds, one LIST per kind and namespace instead of a GET per object. */
+async function liveVersions(client: KubeClient, objects: readonly KubeObject[]): Promise<Map<string, string | undefined>> {
+  const groups = new Map<string, ObjectRef>();
+  for (const o of objects) groups.set(`${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`, { ...refOf(o), name: '' });
+  const versions = new Map<string, string | undefined>();
+  await mapConcurrent([...groups.values()], 8, async (g) => {
+    try {
+      const items = await client.list({ apiVersion: g.apiVersion, kind: g.kind, namespace: g.namespace });
+      for (const item of items)
+        versions.set(
+          objectKey({ kind: g.kind, metadata: { name: item.metadata.name, namespace: g.namespace } }),
+          item.metadata.resourceVersion as string | undefined,
+        );
+    } catch (err) {
+      // A namespace or kind that does not exist yet simply has no live objects.
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+  });
+  return versions;
+}
+
 /** Applies objects concurrently and tells, per object, whether it was created, changed or left as it was. */
 export async function applyStage(
   client: KubeClient,
@@ -178,12 +199,14 @@ export async function applyStage(
   all: readonly KubeObject[],
   concurrency: number,
 ): Promise<DeployEvent[]> {
+  const live = await liveVersions(client, objects);
   return mapConcurrent(objects, concurrency, async (o): Promise<DeployEvent> => {
-    const before = await client.get(refOf(o));
-    const toApply = before ? o : withInitialReplicas(o, all);
+    const before = live.get(objectKey(o));
+    const exists = live.has(objectKey(o));
+    const toApply = exists ? o : withInitialReplicas(o, all);
     const after = await client.apply(toApply);
-    if (!before && toApply !== o) await handOverReplicas(client, toApply);
-    const action = !before ? 'created' : before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'configured';
+    if (!exists && toApply !== o) await handOverReplicas(client, toApply);
+    const action = !exists ? 'created' : before === after.metadata.resourceVersion ? 'unchanged' : 'configured';
     return { type: 'applied', ref: refOf(o), action };
   });
 }

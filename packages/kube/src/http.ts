@@ -39,7 +39,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 200, maxDelayMs: 5_000 };
+/** About 30 s of retrying in all: enough to ride out an API server restart or a leader change. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 200, maxDelayMs: 5_000 };
 
 const RETRYABLE_CODES = new Set([
   'ECONNREFUSED',
