@@ -4,3 +4,4 @@ export { HEALTH_ORDER, type Health, type HealthStatus, healthOf, worstHealth } f
 export { DEFAULT_RETRY, KubeApiError, KubeHttp, type KubeRequest, type KubeResponse, type RetryPolicy } from './http.js';
 export { type ClusterAccess, type KubeconfigOptions, loadClusterAccess } from './kubeconfig.js';
 export { type WaitOptions, waitForHealthy } from './wait.js';
+export { type WatchEvent, type WatchEventType, type WatchOptions, watchCollection } from './watch.js';

@@ -1,0 +1,116 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { KubeObject } from '@nimbus/render';
+import type { KubeClient, ObjectRef } from './client.js';
+import { resourcePath } from './discovery.js';
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  type: WatchEventType | 'RELISTED';
+  object: KubeObject;
+}
+
+export interface WatchOptions {
+  labelSelector?: string;
+  /** Start from this version; omitted, the watch starts with a list. */
+  resourceVersion?: string;
+  signal: AbortSignal;
+  onEvent: (e: WatchEvent) => void;
+}
+
+/**
+ * Watches a collection and keeps watching: when the server closes the stream
+ * the watch resumes from the last version seen, and when that version is too
+ * old (410 Gone) it re-lists and reports every current object as RELISTED.
+ */
+export async function watchCollection(client: KubeClient, ref: Omit<ObjectRef, 'name'>, options: WatchOptions): Promise<void> {
+  const info = await client.mapper.resolve(ref.apiVersion, ref.kind);
+  const path = resourcePath(info, ref.namespace ?? client.defaultNamespace);
+  let version = options.resourceVersion;
+  const relist = async () => {
+    const res = await client.http.send<{ metadata: { resourceVersion: string }; items: KubeObject[] }>({
+      method: 'GET',
+      path,
+      query: { labelSelector: options.labelSelector },
+    });
+    for (const item of res.body.items)
+      options.onEvent({ type: 'RELISTED', object: { ...item, apiVersion: ref.apiVersion, kind: ref.kind } });
+    version = res.body.metadata.resourceVersion;
+  };
+  if (!version) await relist();
+  while (!options.signal.aborted) {
+    const outcome = await streamOnce(client, path, { ...options, resourceVersion: version as string }, (v) => {
+      version = v;
+    });
+    if (outcome === 'gone') await relist();
+    else if (outcome === 'error') await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function streamOnce(
+  client: KubeClient,
+  path: string,
+  options: WatchOptions & { resourceVersion: string },
+  seen: (version: string) => void,
+): Promise<'closed' | 'gone' | 'error'> {
+  const access = client.http.access;
+  const url = new URL(access.server);
+  const query = new URLSearchParams({
+    watch: 'true',
+    resourceVersion: options.resourceVersion,
+    allowWatchBookmarks: 'true',
+    timeoutSeconds: '300',
+  });
+  if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = send(
+      {
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port,
+        path: `${path}?${query}`,
+        method: 'GET',
+        headers: { Accept: 'application/json', ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) },
+        ca: access.ca,
+        cert: access.cert,
+        key: access.key,
+        rejectUnauthorized: !access.insecureSkipTlsVerify,
+        signal: options.signal,
+      },
+      (res) => {
+        if (res.statusCode === 410) {
+          res.resume();
+          return resolve('gone');
+        }
+        if (res.statusCode !== 200) {
+          res.resume();
+          return resolve('error');
+        }
+        let buffer = '';
+        let gone = false;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            const event = JSON.parse(line) as { type: string; object: KubeObject & { code?: number } };
+            if (event.type === 'ERROR') {
+              // An expired version arrives as an ERROR event carrying a 410 Status.
+              gone = event.object.code === 410;
+              continue;
+            }
+            seen(event.object.metadata.resourceVersion as string);
+            if (event.type !== 'BOOKMARK') options.onEvent({ type: event.type as WatchEventType, object: event.object });
+          }
+        });
+        res.on('end', () => resolve(gone ? 'gone' : 'closed'));
+        res.on('error', () => resolve(options.signal.aborted ? 'closed' : 'error'));
+      },
+    );
+    req.on('error', () => resolve(options.signal.aborted ? 'closed' : 'error'));
+    req.end();
+  });
+}
