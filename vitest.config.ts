@@ -22,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts'],
+          // GitHub's workflow parser imports JSON without an import attribute, which Node's own loader refuses.
+          server: { deps: { inline: ['@actions/workflow-parser'] } },
           testTimeout: 60_000,
         },
       },

@@ -29,6 +29,8 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('-n, --namespace <ns>', 'override the target namespace')
     .option('--name <app>', 'app name when rendering Score workloads only')
     .option('--report <file>', 'also write a self-contained HTML report')
+    .option('--artifacts <dir>', 'also write the Argo CD Application, CI workflow and generated Dockerfiles under DIR')
+    .option('--image-tag <tag>', 'tag for the images of built services (CI passes the commit SHA)')
     .action(async (spec, opts) => {
       const { runRender } = await import('./commands/render.js');
       setExit(await runRender(spec, opts, ctx));

@@ -26,15 +26,19 @@ export {
   AppSpecSchema,
   appJsonSchema,
   type BackingResource,
+  type CiSpec,
   type CronJobSpec,
   type DefaultsSpec,
+  type GitOpsSpec,
   type JobSpec,
+  type MeshSpec,
   type PortSpec,
   type ProbeSpec,
   type ProbesSpec,
   type ResourcesSpec,
   type SecurityDefaults,
   type ServiceSpec,
+  type TrafficSpec,
 } from './schema.js';
 export { SCORE_API_VERSION } from './score.js';
 export { portName } from './semantics.js';

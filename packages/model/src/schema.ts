@@ -155,6 +155,29 @@ export const BuildSchema = z
 
 const envValue = z.union([z.string(), z.number(), z.boolean()]);
 
+const duration = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, "a duration such as '250ms', '2s' or '1m'");
+
+export const TrafficSchema = z
+  .strictObject({
+    timeout: duration.optional().describe('Request timeout applied by the mesh.'),
+    retries: z
+      .strictObject({
+        attempts: z.number().int().min(0).max(10).describe('Retries after the first try.'),
+        perTryTimeout: duration.optional(),
+        on: z.string().optional().describe('Conditions to retry on (Istio retryOn), default `5xx,reset,connect-failure,retriable-4xx`.'),
+      })
+      .optional(),
+    canary: z
+      .strictObject({
+        image: z.string().min(1).describe('Image of the canary version.'),
+        weight: z.number().int().min(0).max(100).describe('Percent of traffic sent to the canary.'),
+        replicas: z.number().int().min(1).optional().describe('Canary pods; default 1.'),
+      })
+      .optional()
+      .describe('A canary Deployment beside the stable one, with a weighted traffic split.'),
+  })
+  .describe('Mesh traffic settings: timeouts, retries, canary split. Rendered when spec.mesh is set.');
+
 export const ServiceSchema = z
   .strictObject({
     image: z.string().min(1).optional().describe('Image reference. Required unless `build` is given.'),
@@ -185,6 +208,7 @@ export const ServiceSchema = z
     securityContext: SecurityDefaultsSchema.optional(),
     serviceAccount: z.strictObject({ automountToken: z.boolean().optional() }).optional(),
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+    traffic: TrafficSchema.optional(),
     metrics: z
       .union([
         z.strictObject({ port: z.union([z.number().int(), z.string()]).optional(), path: z.string().startsWith('/').optional() }),
@@ -232,12 +256,56 @@ export const ObservabilitySchema = z
   })
   .describe('Observability settings.');
 
+export const MeshSchema = z
+  .strictObject({
+    provider: z
+      .enum(['istio', 'gateway-api'])
+      .describe('Istio (networking/security `v1` APIs) or the mesh-neutral Gateway API (HTTPRoute weights).'),
+    mtls: z.enum(['STRICT', 'PERMISSIVE']).optional().describe('Istio peer authentication for the namespace; default STRICT.'),
+    ingressGateway: z
+      .strictObject({
+        namespace: dnsLabel('namespace').optional().describe('Namespace of the ingress gateway; default istio-system.'),
+        selector: z.record(z.string(), z.string()).optional().describe('Labels of the gateway pods; default istio: ingressgateway.'),
+      })
+      .optional(),
+  })
+  .describe('Service mesh: routes, retries, canary splits and authorisation derived from dependencies.');
+
+export const GitOpsSchema = z
+  .strictObject({
+    repoURL: z.string().min(1).describe('Git repository holding the rendered manifests.'),
+    path: z.string().min(1).describe('Directory of the manifests in that repository.'),
+    targetRevision: z.string().optional().describe('Branch, tag or commit; default HEAD.'),
+    project: z.string().optional().describe('Argo CD project; default `default`.'),
+    namespace: dnsLabel('namespace').optional().describe('Namespace Argo CD runs in; default argocd.'),
+    destinationServer: z.string().optional().describe('Cluster API URL; default the cluster Argo CD runs in.'),
+    prune: z.boolean().optional().describe('Delete what is no longer in Git; default true.'),
+    selfHeal: z.boolean().optional().describe('Revert changes made outside Git; default true.'),
+  })
+  .describe('GitOps delivery through an Argo CD Application.');
+
+export const CiSchema = z
+  .strictObject({
+    registry: z.string().min(1).describe('Registry images are pushed to, e.g. ghcr.io/acme.'),
+    manifestsRepo: z
+      .string()
+      .regex(/^[\w.-]+\/[\w.-]+$/, 'owner/repository')
+      .optional()
+      .describe('GitHub repository the deploy job commits manifests to; default this one.'),
+    environment: z.string().optional().describe('Environment overlay the deploy job renders; default prod.'),
+    nodeVersion: z.string().optional().describe('Node.js version for the test job; default 20.'),
+  })
+  .describe('A GitHub Actions workflow: test, build and push images tagged by commit, scan gate, GitOps deploy.');
+
 export const AppSpecBodySchema = z.strictObject({
   services: z.record(dnsLabel('service name'), ServiceSchema).describe('The services of the app, by name.'),
   resources: z.record(dnsLabel('resource name'), BackingResourceSchema).optional().describe('Backing services, by name.'),
   defaults: DefaultsSchema.optional(),
   ingress: IngressSettingsSchema.optional(),
   observability: ObservabilitySchema.optional(),
+  mesh: MeshSchema.optional(),
+  gitops: GitOpsSchema.optional(),
+  ci: CiSchema.optional(),
   environments: z
     .record(dnsLabel('environment name'), z.record(z.string(), z.unknown()))
     .optional()
@@ -268,6 +336,10 @@ export type SecurityDefaults = z.infer<typeof SecurityDefaultsSchema>;
 export type JobSpec = z.infer<typeof JobSchema>;
 export type CronJobSpec = z.infer<typeof CronJobSchema>;
 export type DefaultsSpec = z.infer<typeof DefaultsSchema>;
+export type TrafficSpec = z.infer<typeof TrafficSchema>;
+export type MeshSpec = z.infer<typeof MeshSchema>;
+export type GitOpsSpec = z.infer<typeof GitOpsSchema>;
+export type CiSpec = z.infer<typeof CiSchema>;
 
 /** The JSON Schema published for editors (yaml-language-server). */
 export function appJsonSchema(): Record<string, unknown> {

@@ -107,6 +107,21 @@ function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Service
     }
   }
 
+  if (svc.traffic && !app.spec.mesh) {
+    at([...base, 'traffic'], 'NIMBUS_SPEC_INVALID', 'traffic settings need a mesh', 'set spec.mesh.provider to istio or gateway-api');
+  }
+  if (svc.traffic?.canary && ports.length === 0)
+    at([...base, 'traffic', 'canary'], 'NIMBUS_SPEC_INVALID', 'a canary needs a port to split traffic on');
+  if (app.spec.mesh?.provider === 'gateway-api' && (svc.traffic?.retries || svc.traffic?.timeout)) {
+    if (svc.traffic.retries)
+      at(
+        [...base, 'traffic', 'retries'],
+        'NIMBUS_SPEC_INVALID',
+        'the standard Gateway API channel has no retries',
+        'use provider istio, or drop retries',
+      );
+  }
+
   const targets = [...ctx.serviceNames, ...ctx.resourceNames];
   (svc.dependsOn ?? []).forEach((dep, i) => {
     if (dep === name) at([...base, 'dependsOn', i], 'NIMBUS_SPEC_REFERENCE', `service '${name}' depends on itself`);

@@ -1,3 +1,13 @@
+export {
+  type ArtifactOptions,
+  argoApplication,
+  BASE_IMAGES,
+  type BuildContextInfo,
+  type BuildLanguage,
+  dockerfileFor,
+  githubWorkflow,
+  renderArtifacts,
+} from './artifacts/index.js';
 export { bundleFiles, objectFileName, objectsToJson, objectsToYaml, type RenderedFile } from './bundle.js';
 export { canonicalJson, contentHash } from './hash.js';
 export { ANNOTATIONS, imageTag, LABELS, labelValue, MANAGED_BY } from './labels.js';

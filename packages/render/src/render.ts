@@ -3,6 +3,8 @@ import { namespace } from './kubernetes/namespace.js';
 import { defaultDenyPolicy, ingress, service, servicePolicy } from './kubernetes/networking.js';
 import { autoscaler, disruptionBudget } from './kubernetes/scaling.js';
 import { adminJob, configMap, deployment, serviceAccount } from './kubernetes/workload.js';
+import { httpRoute, trackServices } from './mesh/gateway-api.js';
+import { authorizationPolicy, destinationRule, ingressGateway, peerAuthentication, virtualService } from './mesh/istio.js';
 import { compareObjects, type KubeObject } from './object.js';
 import { type ResolvedApp, type ResolveOptions, resolveApp } from './resolve.js';
 
@@ -20,13 +22,23 @@ export interface RenderResult {
 export function renderApp(spec: AppSpec, options: RenderOptions = {}): RenderResult {
   const app = resolveApp(spec, options);
   const objects: KubeObject[] = [namespace(app), defaultDenyPolicy(app)];
+  const istio = app.mesh?.provider === 'istio';
+  const gatewayApi = app.mesh?.provider === 'gateway-api';
+  if (istio) objects.push(peerAuthentication(app), ...[ingressGateway(app)].filter((o): o is KubeObject => o !== undefined));
   for (const svc of app.services) {
+    const canary = app.mesh && svc.spec.traffic?.canary ? true : undefined;
     const parts = [
       serviceAccount(app, svc),
       configMap(app, svc),
-      deployment(app, svc),
+      deployment(app, svc, canary && 'stable'),
+      canary && deployment(app, svc, 'canary'),
+      ...(istio && svc.ports.length ? [destinationRule(app, svc), virtualService(app, svc)] : []),
+      istio ? authorizationPolicy(app, svc) : undefined,
+      ...(gatewayApi && canary ? trackServices(app, svc) : []),
+      gatewayApi ? httpRoute(app, svc) : undefined,
       service(app, svc),
-      ingress(app, svc),
+      // With Istio, the mesh's Gateway and VirtualService expose the service instead.
+      istio ? undefined : ingress(app, svc),
       autoscaler(app, svc),
       disruptionBudget(app, svc),
       servicePolicy(app, svc, app.services),

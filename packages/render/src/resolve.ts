@@ -1,7 +1,10 @@
 import {
   type AppSpec,
+  type CiSpec,
   type CronJobSpec,
+  type GitOpsSpec,
   type JobSpec,
+  type MeshSpec,
   type ProbeSpec,
   portName,
   type ResolvedResource,
@@ -87,6 +90,9 @@ export interface ResolvedApp {
   ingressClassName: string | undefined;
   ingressControllerNamespace: string;
   scraperNamespace: string;
+  mesh: MeshSpec | undefined;
+  gitops: GitOpsSpec | undefined;
+  ci: CiSpec | undefined;
   resources: ResolvedResource[];
   services: ResolvedService[];
 }
@@ -96,6 +102,21 @@ const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > 
 export interface ResolveOptions {
   /** Image references to use for services that are built, by service name. */
   images?: Readonly<Record<string, string>>;
+  /** Tag for every built service's image (CI passes the commit SHA). */
+  imageTag?: string;
+}
+
+/** The repository a service's image lives in: its own image's, or `<registry>/<app>-<service>` for built ones. */
+export function imageRepository(app: AppSpec, name: string, svc: ServiceSpec): string {
+  if (svc.image) {
+    const at = svc.image.indexOf('@');
+    const ref = at >= 0 ? svc.image.slice(0, at) : svc.image;
+    const slash = ref.lastIndexOf('/');
+    const colon = ref.lastIndexOf(':');
+    return colon > slash ? ref.slice(0, colon) : ref;
+  }
+  const registry = app.spec.ci?.registry?.replace(/\/+$/, '');
+  return `${registry ? `${registry}/` : ''}${app.metadata.name}-${name}`;
 }
 
 /** Applies every default and resolves every reference. Pure. */
@@ -113,7 +134,11 @@ export function resolveApp(app: AppSpec, options: ResolveOptions = {}): Resolved
     resolveService(app, name, body.services[name] as ServiceSpec, {
       resourceMap,
       dependents: [...new Set(dependents.get(name) ?? [])].sort(),
-      image: options.images?.[name],
+      image:
+        options.images?.[name] ??
+        (options.imageTag && body.services[name]?.build
+          ? `${imageRepository(app, name, body.services[name] as ServiceSpec)}:${options.imageTag}`
+          : undefined),
     }),
   );
   return {
@@ -124,6 +149,9 @@ export function resolveApp(app: AppSpec, options: ResolveOptions = {}): Resolved
     ingressClassName: body.ingress?.className,
     ingressControllerNamespace: body.ingress?.controllerNamespace ?? NIMBUS_DEFAULTS.ingressControllerNamespace,
     scraperNamespace: body.observability?.scraperNamespace ?? NIMBUS_DEFAULTS.scraperNamespace,
+    mesh: body.mesh,
+    gitops: body.gitops,
+    ci: body.ci,
     resources,
     services,
   };
@@ -160,7 +188,7 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
   return {
     name,
     spec: svc,
-    image: svc.image ?? ctx.image ?? `${app.metadata.name}-${name}:dev`,
+    image: ctx.image ?? svc.image ?? `${imageRepository(app, name, svc)}:dev`,
     ports,
     env,
     secretEnv: Object.entries(svc.secrets ?? {}).sort(byKey),

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadApp } from '@nimbus/model';
-import { bundleFiles, renderApp } from '@nimbus/render';
+import { bundleFiles, renderApp, renderArtifacts } from '@nimbus/render';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../../', import.meta.url).pathname;
@@ -29,15 +29,19 @@ describe('golden bundles', () => {
     it(`${c.name} renders exactly its golden files`, () => {
       const inputs = c.files.map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') }));
       const app = loadApp(inputs, { environment: c.env });
-      const files = bundleFiles(renderApp(app.spec).objects);
+      const artifacts = renderArtifacts(app.spec, { specPath: c.files[0] }).map((f) => ({ ...f, path: `artifacts/${f.path}` }));
+      const files = [...bundleFiles(renderApp(app.spec).objects), ...artifacts];
       const dir = join(root, 'test/golden', c.name);
       if (update) {
         rmSync(dir, { recursive: true, force: true });
         mkdirSync(dir, { recursive: true });
-        for (const f of files) writeFileSync(join(dir, f.path), f.content);
+        for (const f of files) {
+          mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+          writeFileSync(join(dir, f.path), f.content);
+        }
       }
       expect(existsSync(dir), `no golden files for ${c.name}: run npm run golden:update`).toBe(true);
-      const expected = readdirSync(dir).sort();
+      const expected = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => statSync(join(dir, f)).isFile()).sort();
       expect(files.map((f) => f.path).sort()).toEqual(expected);
       for (const f of files) expect(f.content, `${c.name}/${f.path}`).toBe(readFileSync(join(dir, f.path), 'utf8'));
     });

@@ -1,13 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { type AppSpec, loadApp, NimbusError } from '@nimbus/model';
-import { bundleFiles, objectsToJson, objectsToYaml, type RenderResult, renderApp } from '@nimbus/render';
+import { bundleFiles, objectsToJson, objectsToYaml, type RenderResult, renderApp, renderArtifacts } from '@nimbus/render';
 import type { CliContext } from '../context.js';
 import { readSpecInputs, resolveSpecPaths, writeFilesAtomically } from '../io.js';
 import { renderReportHtml } from '../report/html.js';
 
 export interface RenderCommandOptions {
   env?: string;
+  imageTag?: string;
+  artifacts?: string;
   out?: string;
   output?: string;
   report?: string;
@@ -19,14 +21,14 @@ export type Rendered = RenderResult & { spec: AppSpec; environment: string | und
 
 export async function loadAndRender(
   specArgs: readonly string[],
-  opts: Pick<RenderCommandOptions, 'env' | 'namespace' | 'name'>,
+  opts: Pick<RenderCommandOptions, 'env' | 'namespace' | 'name' | 'imageTag'>,
   ctx: CliContext,
 ): Promise<Rendered> {
   const paths = await resolveSpecPaths(specArgs, ctx.cwd);
   const inputs = await readSpecInputs(paths, ctx.cwd);
   const loaded = loadApp(inputs, { environment: opts.env, appName: opts.name });
   const spec = opts.namespace ? { ...loaded.spec, metadata: { ...loaded.spec.metadata, namespace: opts.namespace } } : loaded.spec;
-  return { ...renderApp(spec), spec, environment: loaded.environment, files: loaded.files };
+  return { ...renderApp(spec, { imageTag: opts.imageTag }), spec, environment: loaded.environment, files: loaded.files };
 }
 
 export async function runRender(specArgs: string[], opts: RenderCommandOptions, ctx: CliContext): Promise<number> {
@@ -40,6 +42,22 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
     ctx.stderr.write(`wrote ${result.objects.length} objects to ${opts.out}\n`);
   } else {
     ctx.stdout.write(format === 'json' ? objectsToJson(result.objects) : objectsToYaml(result.objects));
+  }
+  if (opts.artifacts) {
+    const { inspectBuildContexts } = await import('../build-context.js');
+    const specFile = result.files[0] ?? 'nimbus.yaml';
+    const files = renderArtifacts(result.spec, {
+      specPath: relative(ctx.cwd, resolve(ctx.cwd, specFile)) || 'nimbus.yaml',
+      buildContexts: inspectBuildContexts(result.spec, specFile, ctx.cwd),
+    });
+    for (const f of files) {
+      const path = resolve(ctx.cwd, opts.artifacts, f.path);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, f.content);
+    }
+    ctx.stderr.write(
+      `wrote ${files.length} artifacts to ${opts.artifacts}${files.length ? `: ${files.map((f) => f.path).join(', ')}` : ''}\n`,
+    );
   }
   if (opts.report) {
     const path = resolve(ctx.cwd, opts.report);

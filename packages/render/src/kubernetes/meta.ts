@@ -11,6 +11,17 @@ export function selectorLabels(app: ResolvedApp, svc: ResolvedService): Record<s
   return { [LABELS.name]: svc.name, [LABELS.instance]: app.name };
 }
 
+/**
+ * What a Service selects: every serving pod of the service, stable and canary
+ * alike (their Deployments select narrower sets), never its admin Job pods.
+ */
+export function trafficSelector(app: ResolvedApp, svc: ResolvedService): Record<string, string> {
+  return { [LABELS.instance]: app.name, [LABELS.service]: svc.name, [LABELS.component]: 'server' };
+}
+
+/** The label the mesh splits traffic on, present when a service has a canary. */
+export const TRACK_LABEL = 'nimbus.dev/track';
+
 export function serviceLabels(app: ResolvedApp, svc: ResolvedService, component = 'server'): Record<string, string> {
   const version = labelValue(imageTag(svc.image) ?? '');
   return {

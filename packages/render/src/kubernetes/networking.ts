@@ -1,6 +1,6 @@
 import type { KubeObject } from '../object.js';
 import type { ResolvedApp, ResolvedPort, ResolvedService } from '../resolve.js';
-import { appLabels, LABELS, meta, selectorLabels, serviceLabels } from './meta.js';
+import { appLabels, LABELS, meta, serviceLabels, trafficSelector } from './meta.js';
 
 export function service(app: ResolvedApp, svc: ResolvedService): KubeObject | undefined {
   if (svc.ports.length === 0) return undefined;
@@ -10,7 +10,7 @@ export function service(app: ResolvedApp, svc: ResolvedService): KubeObject | un
     metadata: meta(app, svc.name, serviceLabels(app, svc)),
     spec: {
       type: 'ClusterIP',
-      selector: selectorLabels(app, svc),
+      selector: trafficSelector(app, svc),
       ports: svc.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol })),
     },
   };

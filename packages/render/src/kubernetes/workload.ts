@@ -1,7 +1,7 @@
 import { canonicalJson, contentHash } from '../hash.js';
 import type { KubeObject } from '../object.js';
 import type { ResolvedApp, ResolvedJob, ResolvedService } from '../resolve.js';
-import { ANNOTATIONS, meta, selectorLabels, serviceLabels } from './meta.js';
+import { ANNOTATIONS, LABELS, meta, selectorLabels, serviceLabels, TRACK_LABEL } from './meta.js';
 import { configFileKeys, configHash, configMapName, container, podSpec } from './pod.js';
 
 export function serviceAccount(app: ResolvedApp, svc: ResolvedService): KubeObject {
@@ -39,18 +39,22 @@ function podAnnotations(svc: ResolvedService): Record<string, string> {
   return a;
 }
 
-export function deployment(app: ResolvedApp, svc: ResolvedService): KubeObject {
-  const labels = serviceLabels(app, svc);
-  const selector = selectorLabels(app, svc);
-  const c = container(svc, { command: svc.spec.command, args: svc.spec.args, withProbes: true, withPorts: true });
+export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stable' | 'canary'): KubeObject {
+  const canary = track === 'canary';
+  const name = canary ? `${svc.name}-canary` : svc.name;
+  const image = canary ? (svc.spec.traffic?.canary?.image ?? svc.image) : svc.image;
+  const version = svc.image === image ? svc : { ...svc, image };
+  const labels = { ...serviceLabels(app, version), [LABELS.name]: name, ...(track ? { [TRACK_LABEL]: track } : {}) };
+  const selector = { ...selectorLabels(app, svc), [LABELS.name]: name };
+  const c = container(version, { command: svc.spec.command, args: svc.spec.args, withProbes: true, withPorts: true });
   const annotations = podAnnotations(svc);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(app, svc.name, labels),
+    metadata: meta(app, name, labels),
     spec: {
       // Absent when an HPA owns the count, so an apply never fights the autoscaler.
-      replicas: svc.replicas,
+      replicas: canary ? (svc.spec.traffic?.canary?.replicas ?? 1) : svc.replicas,
       revisionHistoryLimit: 10,
       selector: { matchLabels: selector },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },

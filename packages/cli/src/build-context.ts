@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { AppSpec } from '@nimbus/model';
+import type { BuildContextInfo } from '@nimbus/render';
+
+/** Looks at each build context to pick a Dockerfile template (node, go, python). */
+export function inspectBuildContexts(spec: AppSpec, specFile: string, cwd: string): Record<string, BuildContextInfo> {
+  const base = dirname(resolve(cwd, specFile));
+  const out: Record<string, BuildContextInfo> = {};
+  for (const [name, svc] of Object.entries(spec.spec.services)) {
+    if (!svc.build) continue;
+    const dir = join(base, svc.build.context);
+    const has = (f: string) => existsSync(join(dir, f));
+    if (has('package.json')) {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: string; scripts?: Record<string, string> };
+      out[name] = {
+        language: 'node',
+        lockfile: has('package-lock.json') ? 'package-lock.json' : has('npm-shrinkwrap.json') ? 'npm-shrinkwrap.json' : 'package-lock.json',
+        entry: pkg.main ?? 'index.js',
+        hasBuildScript: Boolean(pkg.scripts?.build),
+      };
+    } else if (has('go.mod')) out[name] = { language: 'go', entry: has('cmd') ? `./cmd/${name}` : '.' };
+    else if (has('pyproject.toml') || has('requirements.txt')) {
+      out[name] = {
+        language: 'python',
+        lockfile: has('requirements.txt') ? 'requirements.txt' : 'pyproject.toml',
+        entry: has('main.py') ? 'main' : 'app',
+      };
+    }
+  }
+  return out;
+}
