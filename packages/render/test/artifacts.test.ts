@@ -76,7 +76,7 @@ describe('Dockerfile templates', () => {
       expect(text).toMatch(/ARG BUILD_IMAGE=[^:\s]+:[\w.-]+/);
       expect(text).not.toMatch(/:latest/);
       const depCopy = lines.findIndex((l) => /^COPY (package\.json|go\.mod|requirements\.txt)/.test(l));
-      const sourceCopy = lines.findIndex((l) => l === 'COPY . .');
+      const sourceCopy = lines.indexOf('COPY . .');
       expect(depCopy).toBeGreaterThan(0);
       expect(depCopy).toBeLessThan(sourceCopy);
       expect(lines.filter((l) => l.startsWith('USER ')).pop()).toMatch(/^USER [1-9]/);
