@@ -19,3 +19,21 @@ export async function connectTestCluster(): Promise<KubeClient> {
 export function uniqueNamespace(prefix: string): string {
   return `${prefix}-${randomBytes(3).toString('hex')}`;
 }
+
+/** Installs the upstream Istio, Gateway API and Argo CD CRDs (testbed/crds.sh) and waits until they are Established. */
+export async function installUpstreamCrds(client: KubeClient): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { parseAllDocuments } = await import('yaml');
+  const { CustomResourceManager } = await import('@nimbus/delivery');
+  const root = new URL('../../', import.meta.url).pathname;
+  const files = execFileSync('bash', ['testbed/crds.sh'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
+  const crds = files.flatMap((f) =>
+    parseAllDocuments(readFileSync(f, 'utf8'))
+      .flatMap((d) => (Array.isArray(d) ? [] : [d.toJS()]))
+      .filter((o) => o?.kind === 'CustomResourceDefinition'),
+  );
+  const manager = new CustomResourceManager(client);
+  await Promise.all(crds.map((crd) => manager.applyCrd(crd)));
+  return crds.length;
+}

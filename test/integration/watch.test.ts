@@ -2,7 +2,7 @@ import { type KubeClient, type WatchEvent, watchCollection } from '@nimbus/kube'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestCluster, uniqueNamespace } from './testbed.js';
 
-const until = async (test: () => boolean, ms = 10_000) => {
+const until = async (test: () => boolean, ms = 30_000) => {
   const end = Date.now() + ms;
   while (!test() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   return test();
@@ -25,12 +25,21 @@ describe('watching a collection on a real API server', () => {
     const events: WatchEvent[] = [];
     const abort = new AbortController();
     // Version "1" was compacted away long ago: the server answers 410 and the watch re-lists.
+    let synced = false;
     const done = watchCollection(
       client,
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns },
-      { resourceVersion: '1', signal: abort.signal, onEvent: (e) => events.push(e) },
+      {
+        resourceVersion: '1',
+        signal: abort.signal,
+        onEvent: (e) => events.push(e),
+        onSynced: () => {
+          synced = true;
+        },
+      },
     );
     expect(await until(() => events.some((e) => e.type === 'RELISTED' && e.object.metadata.name === 'before'))).toBe(true);
+    expect(await until(() => synced)).toBe(true);
     await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: ns }, data: { a: '1' } });
     await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: ns }, data: { a: '2' } });
     await client.delete({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'after' });

@@ -45,7 +45,9 @@ export class RestMapper {
     if (!this.loaded) this.loaded = this.load();
     await this.loaded;
     let info = this.byGvk.get(`${apiVersion}|${kind}`);
-    if (!info) {
+    // A CRD that just became Established reaches discovery a moment later: look again for a few seconds.
+    for (let attempt = 0; !info && attempt < 12; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 250 * Math.min(attempt, 4)));
       this.loaded = this.load();
       await this.loaded;
       info = this.byGvk.get(`${apiVersion}|${kind}`);

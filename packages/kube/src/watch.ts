@@ -17,6 +17,8 @@ export interface WatchOptions {
   resourceVersion?: string;
   signal: AbortSignal;
   onEvent: (e: WatchEvent) => void;
+  /** Called once, when the first stream is open: changes after this are seen. */
+  onSynced?: () => void;
 }
 
 /**
@@ -39,8 +41,15 @@ export async function watchCollection(client: KubeClient, ref: Omit<ObjectRef, '
     version = res.body.metadata.resourceVersion;
   };
   if (!version) await relist();
+  let synced = false;
+  const markSynced = () => {
+    if (!synced) {
+      synced = true;
+      options.onSynced?.();
+    }
+  };
   while (!options.signal.aborted) {
-    const outcome = await streamOnce(client, path, { ...options, resourceVersion: version as string }, (v) => {
+    const outcome = await streamOnce(client, path, { ...options, resourceVersion: version as string }, markSynced, (v) => {
       version = v;
     });
     if (outcome === 'gone') await relist();
@@ -52,6 +61,7 @@ function streamOnce(
   client: KubeClient,
   path: string,
   options: WatchOptions & { resourceVersion: string },
+  opened: () => void,
   seen: (version: string) => void,
 ): Promise<'closed' | 'gone' | 'error'> {
   const access = client.http.access;
@@ -87,6 +97,7 @@ function streamOnce(
           res.resume();
           return resolve('error');
         }
+        opened();
         let buffer = '';
         let gone = false;
         res.setEncoding('utf8');

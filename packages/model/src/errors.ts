@@ -99,6 +99,11 @@ export const ERROR_CATALOG = {
     title: 'No such release revision',
     hint: 'nimbus history lists the revisions kept (the last 10).',
   },
+  NIMBUS_CRD_UNSAFE: {
+    exitCode: 1,
+    title: 'A CRD change would strand stored objects',
+    hint: 'Keep the version until its objects are migrated and it is gone from status.storedVersions, then remove it.',
+  },
   NIMBUS_OUTPUT: {
     exitCode: 1,
     title: 'Writing the output failed',
