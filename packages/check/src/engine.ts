@@ -88,3 +88,15 @@ export function countFindings(findings: readonly Finding[]): FindingCounts {
   for (const f of findings) c[f.severity]++;
   return c;
 }
+
+/** Applies configured rule levels to findings from elsewhere (Dockerfile lint, image scans). */
+export function applyRuleLevels(findings: readonly Finding[], config: CheckConfig = {}): Finding[] {
+  const levels = config.rules ?? {};
+  return findings
+    .filter((f) => levels[f.ruleId] !== 'off')
+    .map((f) => {
+      const level = levels[f.ruleId];
+      return level && level !== 'off' ? { ...f, severity: level } : f;
+    })
+    .sort(compareFindings);
+}

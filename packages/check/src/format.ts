@@ -25,7 +25,7 @@ export function formatFindingsText(findings: readonly Finding[], paint: Paint = 
   for (const f of findings) groups.set(resourceLabel(f), [...(groups.get(resourceLabel(f)) ?? []), f]);
   const lines: string[] = [];
   for (const [label, list] of groups) {
-    const where = list[0]?.file ? paint.dim(` (${list[0].file})`) : '';
+    const where = list[0]?.file && list[0].resource ? paint.dim(` (${list[0].file})`) : '';
     lines.push(paint.bold(label) + where);
     for (const f of list) {
       const at = [f.path ? `at ${f.path}` : '', f.line ? `line ${f.line}` : ''].filter(Boolean).join(', ');
@@ -120,6 +120,6 @@ export function formatScorecardText(s: Scorecard, paint: Paint = plain): string 
 }
 
 /** `nimbus explain RULE`. */
-export function explainRule(rule: Rule): string {
+export function explainRule(rule: Pick<Rule, 'id' | 'severity' | 'category' | 'title' | 'why' | 'fix'>): string {
   return `${rule.id} (${rule.severity}, ${rule.category})\n${rule.title}\n\nWhy: ${rule.why}\n\nFix: ${rule.fix}\n\nDisable for one object:  metadata.annotations["nimbus.dev/ignore"]: "${rule.id}"\nDisable or re-level:     rules: { ${rule.id}: off | info | warning | error }  in .nimbus-check.yaml\n`;
 }

@@ -1,4 +1,6 @@
+export { DOCKERFILE_RULES, lintDockerfile, parseDockerfile } from './dockerfile-lint.js';
 export {
+  applyRuleLevels,
   type CheckConfig,
   type CheckOptions,
   countFindings,

@@ -90,6 +90,13 @@ export function computeScorecard(objects: readonly KubeObject[], app?: ResolvedA
     },
   ]);
 
+  // Mesh evidence found in the objects themselves: routes that retry or time out, and weighted (canary) splits.
+  const routes = [...ctx.ofKind('VirtualService'), ...ctx.ofKind('HTTPRoute')];
+  const hardened = routes.filter((r) => /"(retries|timeout|timeouts)"/.test(JSON.stringify(r.spec ?? {}))).length;
+  const split = routes.filter((r) => (JSON.stringify(r.spec ?? {}).match(/"weight"/g) ?? []).length >= 2).length;
+  const perService = (n: number) => (templates.length ? Math.min(1, n / templates.length) : 0);
+  const retriesScore = signals.retriesAndTimeouts ?? perService(hardened);
+  const canaryScore = signals.canary ?? (split > 0 ? Math.max(0.5, perService(split)) : 0);
   const readiness = fraction(templates, (t) => containers(t).every((c) => !!c.readinessProbe));
   const liveness = fraction(templates, (t) => containers(t).every((c) => !!c.livenessProbe));
   const startup = fraction(templates, (t) => containers(t).every((c) => !!c.startupProbe));
@@ -107,14 +114,14 @@ export function computeScorecard(objects: readonly KubeObject[], app?: ResolvedA
     {
       label: 'retries and timeouts',
       weight: 0.15,
-      score: signals.retriesAndTimeouts ?? 0,
-      detail: signals.retriesAndTimeouts ? 'mesh routes retry and time out' : 'no mesh retries/timeouts rendered',
+      score: retriesScore,
+      detail: hardened ? `${hardened} mesh routes retry or time out` : 'no mesh retries/timeouts rendered',
     },
     {
       label: 'progressive delivery',
       weight: 0.15,
-      score: signals.canary ?? 0,
-      detail: signals.canary ? 'canary releases configured' : 'no canary analysis configured',
+      score: canaryScore,
+      detail: split ? `${split} weighted canary splits` : 'no canary split configured',
     },
   ]);
 

@@ -278,6 +278,74 @@ metadata: { name: ns, labels: { pod-security.kubernetes.io/enforce: privileged }
 `,
   },
   'label-recommended': { fail: POD(container()).replace('  labels: { app.kubernetes.io/name: p }\n', '') },
+  'mesh-subset-defined': {
+    fail: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: r, namespace: ns }
+spec:
+  hosts: [reviews]
+  http: [{ route: [{ destination: { host: reviews, subset: v3 } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: r, namespace: ns }
+spec: { host: reviews.ns.svc.cluster.local, subsets: [{ name: v1, labels: { version: v1 } }] }
+`,
+    pass: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: r, namespace: ns }
+spec:
+  hosts: [reviews]
+  http: [{ route: [{ destination: { host: reviews, subset: v1 } }] }]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: r, namespace: ns }
+spec: { host: reviews.ns.svc.cluster.local, subsets: [{ name: v1, labels: { version: v1 } }] }
+`,
+  },
+  'mesh-route-weights': {
+    fail: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: r, namespace: ns }
+spec:
+  hosts: [reviews]
+  http: [{ route: [{ destination: { host: reviews }, weight: 90 }, { destination: { host: reviews-canary }, weight: 20 }] }]
+`,
+    pass: `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: r, namespace: ns }
+spec:
+  hosts: [reviews]
+  http: [{ route: [{ destination: { host: reviews }, weight: 90 }, { destination: { host: reviews-canary }, weight: 10 }] }]
+`,
+  },
+  'mesh-authz-selects-pods': {
+    fail: `${deployment('d', '  replicas: 1')}---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: a, namespace: ns }
+spec: { selector: { matchLabels: { app: typo } }, action: ALLOW, rules: [] }
+`,
+    pass: `${deployment('d', '  replicas: 1')}---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: a, namespace: ns }
+spec: { selector: { matchLabels: { app: x } }, action: ALLOW, rules: [] }
+`,
+  },
+  'argocd-app-source': {
+    fail: `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: app, namespace: argocd }
+spec: { project: default, source: { repoURL: https://git.example.com/x.git }, destination: { server: https://kubernetes.default.svc, namespace: shop } }
+`,
+    pass: `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: app, namespace: argocd }
+spec: { project: default, source: { repoURL: https://git.example.com/x.git, path: deploy }, destination: { server: https://kubernetes.default.svc, namespace: shop } }
+`,
+  },
   schema: {
     fail: deployment('d', '  replicas: "three"').replace('image: app:1.0.0', 'image: app:1.0.0\n          imagePullPolcy: Always'),
   },

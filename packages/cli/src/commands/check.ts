@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
+  applyRuleLevels,
   type CheckConfig,
   computeScorecard,
   countFindings,
+  DOCKERFILE_RULES,
   type FactorResult,
   type Finding,
   formatFindingsJson,
@@ -11,6 +14,7 @@ import {
   formatFindingsText,
   formatScorecardText,
   formatTwelveFactorsText,
+  lintDockerfile,
   RULES,
   reviewTwelveFactors,
   runChecks,
@@ -32,6 +36,13 @@ export interface CheckCommandOptions {
 
 export const CHECK_CONFIG_FILE = '.nimbus-check.yaml';
 
+const isDockerfile = (path: string) => /(^|\/)(Dockerfile(\.[\w-]+)?|[\w.-]+\.Dockerfile)$/.test(path);
+
+async function lintDockerfiles(paths: readonly string[], cwd: string, config: CheckConfig): Promise<Finding[]> {
+  const all = await Promise.all(paths.map(async (p) => lintDockerfile(await readFile(p, 'utf8'), relative(cwd, p))));
+  return applyRuleLevels(all.flat(), config);
+}
+
 /** Reads the check config: the named file, or `.nimbus-check.yaml` beside the spec or in the working directory. */
 export async function loadCheckConfig(explicit: string | undefined, searchDirs: readonly string[]): Promise<CheckConfig> {
   const candidates = explicit ? [explicit] : searchDirs.map((d) => join(d, CHECK_CONFIG_FILE));
@@ -48,7 +59,7 @@ export async function loadCheckConfig(explicit: string | undefined, searchDirs: 
       throw new NimbusError('NIMBUS_SPEC_SYNTAX', `${path} is not valid YAML`, { diagnostics: parsed.diagnostics });
     const doc = parsed.documents[0];
     const value = (doc?.value ?? {}) as { rules?: Record<string, string>; skipSchema?: boolean };
-    const known = new Set(RULES.map((r) => r.id).concat(['schema', 'schema-unknown-kind']));
+    const known = new Set([...RULES.map((r) => r.id), ...DOCKERFILE_RULES.map((r) => r.id), 'schema', 'schema-unknown-kind']);
     for (const [id, level] of Object.entries(value.rules ?? {})) {
       if (!known.has(id)) {
         throw new NimbusError('NIMBUS_SPEC_INVALID', `unknown rule '${id}' in ${path}`, {
@@ -78,18 +89,30 @@ export interface CheckResult {
 /** Checks a Nimbus spec (as rendered) or plain manifests; pure work happens in @nimbus/check. */
 export async function performCheck(specArgs: string[], opts: CheckCommandOptions, ctx: CliContext): Promise<CheckResult> {
   if (opts.filename?.length) {
-    const { objects, sources } = await loadManifests(opts.filename.map((f) => resolve(ctx.cwd, f)));
+    const dockerfiles = opts.filename.filter(isDockerfile);
+    const manifests = opts.filename.filter((f) => !isDockerfile(f));
+    const { objects, sources } = manifests.length
+      ? await loadManifests(manifests.map((f) => resolve(ctx.cwd, f)))
+      : { objects: [], sources: new Map() };
     const config = await loadCheckConfig(opts.config && resolve(ctx.cwd, opts.config), [ctx.cwd]);
-    const findings = runChecks(objects, {
+    const dockerFindings = await lintDockerfiles(
+      dockerfiles.map((f) => resolve(ctx.cwd, f)),
+      ctx.cwd,
       config,
-      locate: (o, path) => {
-        const src = sources.get(o);
-        if (!src) return undefined;
-        const loc = src.locate(path ? pathSegments(path) : []);
-        return { file: src.file ? relative(ctx.cwd, src.file) : undefined, line: loc.line };
-      },
-    });
-    return { findings, objects, scorecard: computeScorecard(objects) };
+    );
+    const findings = [
+      ...dockerFindings,
+      ...runChecks(objects, {
+        config,
+        locate: (o, path) => {
+          const src = sources.get(o);
+          if (!src) return undefined;
+          const loc = src.locate(path ? pathSegments(path) : []);
+          return { file: src.file ? relative(ctx.cwd, src.file) : undefined, line: loc.line };
+        },
+      }),
+    ];
+    return { findings, objects, scorecard: objects.length ? computeScorecard(objects) : undefined };
   }
   return checkRendered(await loadAndRender(specArgs, { env: opts.env }, ctx), opts.config, ctx);
 }
@@ -98,8 +121,12 @@ export async function performCheck(specArgs: string[], opts: CheckCommandOptions
 export async function checkRendered(rendered: Rendered, configFile: string | undefined, ctx: CliContext): Promise<CheckResult> {
   const specDir = dirname(resolve(ctx.cwd, rendered.files[0] ?? '.'));
   const config = await loadCheckConfig(configFile && resolve(ctx.cwd, configFile), [specDir, ctx.cwd]);
+  const dockerfiles = Object.values(rendered.spec.spec.services)
+    .filter((svc) => svc.build)
+    .map((svc) => join(specDir, svc.build?.context ?? '.', svc.build?.dockerfile ?? 'Dockerfile'))
+    .filter((f) => existsSync(f));
   return {
-    findings: runChecks(rendered.objects, { config }),
+    findings: [...(await lintDockerfiles(dockerfiles, ctx.cwd, config)), ...runChecks(rendered.objects, { config })],
     twelveFactor: reviewTwelveFactors(rendered.app, rendered.objects, rendered.spec),
     scorecard: computeScorecard(rendered.objects, rendered.app),
     objects: rendered.objects,
