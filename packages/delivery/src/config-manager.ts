@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { KubeApiError, type KubeClient } from '@nimbus/kube';
 import { NimbusError } from '@nimbus/model';
 import { canonicalJson, contentHash, type KubeObject } from '@nimbus/render';
@@ -35,6 +37,14 @@ function withoutValues(secret: KubeObject): KubeObject {
  */
 export class ConfigManager {
   constructor(private readonly client: KubeClient) {}
+
+  /** A ConfigMap from files (key = file name) and .env files (one key per variable). */
+  async createConfigMapFromFiles(name: string, namespace: string, sources: { files?: string[]; envFiles?: string[] }): Promise<KubeObject> {
+    const data: Record<string, string> = {};
+    for (const f of sources.envFiles ?? []) Object.assign(data, parseEnvFile(await readFile(f, 'utf8'), f));
+    for (const f of sources.files ?? []) data[basename(f)] = await readFile(f, 'utf8');
+    return this.createConfigMap(name, namespace, data);
+  }
 
   createConfigMap(name: string, namespace: string, data: Record<string, string>): Promise<KubeObject> {
     return this.client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
