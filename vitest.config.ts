@@ -10,6 +10,7 @@ const alias = {
   '@nimbus/check': pkg('check'),
   '@nimbus/kube': pkg('kube'),
   '@nimbus/delivery': pkg('delivery'),
+  '@nimbus/runtime': pkg('runtime'),
   '@nimbus/cli': pkg('cli'),
 };
 

@@ -62,8 +62,11 @@ healthy || die "kube-apiserver does not answer /readyz"
 for _ in $(seq 1 60); do kubectl --kubeconfig "$kubeconfig" -n default get serviceaccount default >/dev/null 2>&1 && break; sleep 1; done
 log "control plane ready in $(( $(date +%s) - start ))s: $(kubectl --kubeconfig "$kubeconfig" get nodes --no-headers | wc -l) nodes"
 
+redis_nodes="$(bash "$here/redis.sh")" || die "the Redis Cluster did not start"
+
 if [ -n "$env_file" ]; then
   {
+    echo "NIMBUS_TEST_REDIS_NODES=$redis_nodes"
     echo "NIMBUS_TEST_KUBECONFIG=$kubeconfig"
     echo "NIMBUS_TESTBED_KWOK_WORKDIR=$KWOK_WORKDIR"
     echo "NIMBUS_TESTBED_CLUSTER=$cluster"

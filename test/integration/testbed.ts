@@ -37,3 +37,10 @@ export async function installUpstreamCrds(client: KubeClient): Promise<number> {
   await Promise.all(crds.map((crd) => manager.applyCrd(crd)));
   return crds.length;
 }
+
+/** Startup nodes of the testbed's Redis Cluster. */
+export function testRedisNodes(): { host: string; port: number }[] {
+  const list = process.env.NIMBUS_TEST_REDIS_NODES;
+  if (!list) throw new Error('NIMBUS_TEST_REDIS_NODES is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
+  return list.split(',').map((hp) => ({ host: hp.split(':')[0] as string, port: Number(hp.split(':')[1]) }));
+}

@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type ClusterNode } from 'ioredis';
+import type { Logger } from './logger.js';
+import { METRIC_NAMES, type Metrics } from './metrics.js';
+
+export interface CacheOptions {
+  /** Startup nodes of the Redis Cluster. */
+  nodes: ClusterNode[];
+  /** Prefix for every key, e.g. `shop:api:`. */
+  keyPrefix?: string;
+  /** Default TTL in seconds (the seed used 3600). */
+  defaultTtlSeconds?: number;
+  /** A command that takes longer fails instead of hanging the caller. */
+  commandTimeoutMs?: number;
+  /** How long one process holds the load lock for a key. */
+  lockTtlMs?: number;
+  /** TTLs are spread by ± this fraction so keys set together do not expire together. */
+  ttlJitter?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+}
+
+export interface Cache {
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds?: number): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  /** Cache-aside: the cached value, or `loader()`'s, loaded once across callers and processes. */
+  getOrLoad<T>(key: string, loader: () => Promise<T>, ttlSeconds?: number): Promise<T>;
+  /** CLUSTER INFO as a map. */
+  clusterInfo(): Promise<Record<string, string>>;
+  /** Reads many keys with one round trip per slot owner. */
+  getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]>;
+  readonly client: Cluster;
+  close(): Promise<void>;
+}
+
+const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A Redis Cluster cache for services (the seed's RedisClusterManager):
+ * every command has a timeout, Redis failures degrade to calling the loader
+ * (the cache is an accelerator, not a dependency), and loads are
+ * stampede-protected in-process (single flight) and across processes (a short
+ * lock). Values are JSON.
+ */
+export function createCache(options: CacheOptions): Cache {
+  const prefix = options.keyPrefix ?? '';
+  const defaultTtl = options.defaultTtlSeconds ?? 3600;
+  const lockTtl = options.lockTtlMs ?? 5_000;
+  const jitter = options.ttlJitter ?? 0.1;
+  const client = new Cluster(options.nodes, {
+    scaleReads: 'master',
+    enableOfflineQueue: true,
+    clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
+    slotsRefreshTimeout: 2_000,
+    redisOptions: { commandTimeout: options.commandTimeoutMs ?? 500, maxRetriesPerRequest: 2, connectTimeout: 2_000 },
+  });
+  client.on('error', (err) => options.logger?.warn('redis cluster error', { error: err.message }));
+  const requests = options.metrics?.counter(METRIC_NAMES.cacheRequests, 'Cache operations by outcome (hit, miss, error).', [
+    'op',
+    'result',
+  ]);
+  const latency = options.metrics?.histogram(
+    METRIC_NAMES.cacheDuration,
+    'Cache operation duration in seconds.',
+    ['op'],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+  );
+  const hit = requests?.labels('get', 'hit');
+  const miss = requests?.labels('get', 'miss');
+  const errored = requests?.labels('get', 'error');
+  const getTime = latency?.labels('get');
+  const inflight = new Map<string, Promise<unknown>>();
+
+  const ttlWithJitter = (ttl: number) => Math.max(1, Math.round(ttl * (1 + (Math.random() * 2 - 1) * jitter)));
+  const decode = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
+
+  const get = async <T>(key: string): Promise<T | undefined> => {
+    const t0 = performance.now();
+    try {
+      const value = decode<T>(await client.get(prefix + key));
+      (value === undefined ? miss : hit)?.inc();
+      return value;
+    } catch (err) {
+      errored?.inc();
+      throw err;
+    } finally {
+      getTime?.observe((performance.now() - t0) / 1000);
+    }
+  };
+
+  const set = async (key: string, value: unknown, ttlSeconds = defaultTtl) =>
+    (await client.set(prefix + key, JSON.stringify(value), 'EX', ttlWithJitter(ttlSeconds))) === 'OK';
+
+  const load = async <T>(key: string, loader: () => Promise<T>, ttl: number): Promise<T> => {
+    const lockKey = `${prefix}{${key}}:lock`;
+    const token = randomBytes(8).toString('hex');
+    let locked = false;
+    try {
+      locked = (await client.set(lockKey, token, 'PX', lockTtl, 'NX')) === 'OK';
+    } catch {
+      return loader();
+    }
+    if (!locked) {
+      // Another process is loading: wait for its value rather than hitting the backend too.
+      const deadline = Date.now() + lockTtl;
+      while (Date.now() < deadline) {
+        await sleep(25);
+        const v = await get<T>(key).catch(() => undefined);
+        if (v !== undefined) return v;
+      }
+      return loader();
+    }
+    try {
+      const value = await loader();
+      await set(key, value, ttl).catch((err: Error) => options.logger?.warn('cache set failed', { key, error: err.message }));
+      return value;
+    } finally {
+      await client.eval(RELEASE_LOCK, 1, lockKey, token).catch(() => undefined);
+    }
+  };
+
+  return {
+    client,
+    get,
+    set,
+    async delete(key) {
+      return (await client.del(prefix + key)) > 0;
+    },
+    async getOrLoad<T>(key: string, loader: () => Promise<T>, ttlSeconds = defaultTtl): Promise<T> {
+      try {
+        const cached = await get<T>(key);
+        if (cached !== undefined) return cached;
+      } catch (err) {
+        options.logger?.warn('cache unavailable, loading directly', { key, error: (err as Error).message });
+        return loader();
+      }
+      const pending = inflight.get(key);
+      if (pending) return pending as Promise<T>;
+      const p = load(key, loader, ttlSeconds).finally(() => inflight.delete(key));
+      inflight.set(key, p);
+      return p;
+    },
+    async getMany<T>(keys: readonly string[]) {
+      // A cluster pipeline must stay on one node: batch the keys by the master that owns their slot.
+      const groups = new Map<string, number[]>();
+      keys.forEach((k, i) => {
+        const owner = client.slots[calculateSlot(prefix + k)]?.[0] ?? 'unknown';
+        const g = groups.get(owner);
+        if (g) g.push(i);
+        else groups.set(owner, [i]);
+      });
+      const out = new Array<T | undefined>(keys.length);
+      await Promise.all(
+        [...groups.values()].map(async (indexes) => {
+          const pipeline = client.pipeline();
+          for (const i of indexes) pipeline.get(prefix + (keys[i] as string));
+          const results = (await pipeline.exec()) ?? [];
+          results.forEach(([err, raw], j) => {
+            out[indexes[j] as number] = err ? undefined : decode<T>(raw as string | null);
+          });
+        }),
+      );
+      return out;
+    },
+    async clusterInfo() {
+      const text = (await client.cluster('INFO')) as string;
+      return Object.fromEntries(
+        text
+          .split(/\r?\n/)
+          .filter((l) => l.includes(':'))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
+      );
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/** One environment variable: how to read it and whether it is a secret. */
+export interface EnvVar<T> {
+  parse(raw: string): T;
+  describe: string;
+  default?: T;
+  optional?: boolean;
+  secret?: boolean;
+}
+
+type Opts<T> = { default?: T; optional?: boolean; secret?: boolean };
+
+export const env = {
+  string: (o: Opts<string> = {}): EnvVar<string> => ({ parse: (r) => r, describe: 'a string', ...o }),
+  int: (o: Opts<number> & { min?: number; max?: number } = {}): EnvVar<number> => ({
+    describe: `an integer${o.min !== undefined ? ` ≥ ${o.min}` : ''}${o.max !== undefined ? ` ≤ ${o.max}` : ''}`,
+    parse: (r) => {
+      const n = Number(r);
+      if (!/^-?\d+$/.test(r.trim()) || (o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) throw new Error();
+      return n;
+    },
+    ...o,
+  }),
+  port: (o: Opts<number> = {}): EnvVar<number> => ({ ...env.int({ min: 1, max: 65535 }), describe: 'a port (1–65535)', ...o }),
+  bool: (o: Opts<boolean> = {}): EnvVar<boolean> => ({
+    describe: 'true or false',
+    parse: (r) => {
+      if (/^(true|1|yes|on)$/i.test(r)) return true;
+      if (/^(false|0|no|off)$/i.test(r)) return false;
+      throw new Error();
+    },
+    ...o,
+  }),
+  url: (o: Opts<string> = {}): EnvVar<string> => ({ describe: 'a URL', parse: (r) => new URL(r).toString(), ...o }),
+  oneOf: <const T extends string>(values: readonly T[], o: Opts<T> = {}): EnvVar<T> => ({
+    describe: `one of ${values.join(', ')}`,
+    parse: (r) => {
+      if (!values.includes(r as T)) throw new Error();
+      return r as T;
+    },
+    ...o,
+  }),
+  secret: (o: Omit<Opts<string>, 'secret'> = {}): EnvVar<string> => ({ parse: (r) => r, describe: 'a secret', ...o, secret: true }),
+};
+
+export type ConfigOf<S extends Record<string, EnvVar<unknown>>> = {
+  readonly [K in keyof S]: S[K] extends EnvVar<infer T> ? (S[K] extends { optional: true } ? T | undefined : T) : never;
+};
+
+/** Every problem with the environment at once, never a value of a secret. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Typed 12-factor configuration from the environment, checked at start-up:
+ * all missing or invalid variables are reported together; secrets never
+ * appear in errors, `toJSON` or `String()` (they print as [redacted]).
+ */
+export function configFromEnv<S extends Record<string, EnvVar<unknown>>>(schema: S, source: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(schema)) {
+    const raw = source[name];
+    if (raw === undefined || raw === '') {
+      if (spec.default !== undefined) out[name] = spec.default;
+      else if (!spec.optional) problems.push(`${name} is not set (expected ${spec.describe})`);
+      continue;
+    }
+    try {
+      out[name] = spec.parse(raw);
+    } catch {
+      problems.push(
+        `${name} must be ${spec.describe}${spec.secret ? '' : `, got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`}`,
+      );
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const secrets = new Set(
+    Object.entries(schema)
+      .filter(([, s]) => s.secret)
+      .map(([n]) => n),
+  );
+  const printable = () => Object.fromEntries(Object.entries(out).map(([k, v]) => [k, secrets.has(k) ? '[redacted]' : v]));
+  Object.defineProperty(out, 'toJSON', { value: printable, enumerable: false });
+  Object.defineProperty(out, Symbol.for('nodejs.util.inspect.custom'), { value: printable, enumerable: false });
+  return Object.freeze(out) as ConfigOf<S>;
+}
