@@ -63,6 +63,7 @@ for _ in $(seq 1 60); do kubectl --kubeconfig "$kubeconfig" -n default get servi
 log "control plane ready in $(( $(date +%s) - start ))s: $(kubectl --kubeconfig "$kubeconfig" get nodes --no-headers | wc -l) nodes"
 
 redis_nodes="$(bash "$here/redis.sh")" || die "the Redis Cluster did not start"
+bash "$here/prometheus.sh" ensure || die "Prometheus is not available"
 
 if [ -n "$env_file" ]; then
   {

@@ -253,6 +253,9 @@ export const IngressSettingsSchema = z
 export const ObservabilitySchema = z
   .strictObject({
     scraperNamespace: dnsLabel('namespace').optional().describe('Namespace of Prometheus, allowed to scrape metrics ports.'),
+    dashboards: z.boolean().optional().describe('Render a Grafana dashboard (artifact grafana/<app>.json).'),
+    alerts: z.boolean().optional().describe('Render alert and recording rules (artifact prometheus/<app>.rules.yaml).'),
+    prometheusOperator: z.boolean().optional().describe('Add ServiceMonitors (and a PrometheusRule when alerts are on) to the bundle.'),
   })
   .describe('Observability settings.');
 

@@ -12,6 +12,9 @@ export { bundleFiles, objectFileName, objectsToJson, objectsToYaml, type Rendere
 export { canonicalJson, contentHash } from './hash.js';
 export { ANNOTATIONS, imageTag, LABELS, labelValue, MANAGED_BY } from './labels.js';
 export { compareObjects, KIND_ORDER, type KubeObject, type ObjectMeta, objectKey } from './object.js';
+export { type AlertRule, prometheusRule, serviceMonitors, serviceRules } from './observability/alerts.js';
+export { grafanaDashboard } from './observability/dashboard.js';
+export { CONTRACT as METRIC_CONTRACT, serviceQueries } from './observability/queries.js';
 export { type RenderOptions, type RenderResult, renderApp } from './render.js';
 export {
   NIMBUS_DEFAULTS,

@@ -45,6 +45,8 @@ export const KIND_ORDER = [
   'VirtualService',
   'HTTPRoute',
   'AuthorizationPolicy',
+  'ServiceMonitor',
+  'PrometheusRule',
   'Job',
   'CronJob',
 ];

@@ -6,6 +6,7 @@ import { adminJob, configMap, deployment, serviceAccount } from './kubernetes/wo
 import { httpRoute, trackServices } from './mesh/gateway-api.js';
 import { authorizationPolicy, destinationRule, ingressGateway, peerAuthentication, virtualService } from './mesh/istio.js';
 import { compareObjects, type KubeObject } from './object.js';
+import { prometheusRule, serviceMonitors } from './observability/alerts.js';
 import { type ResolvedApp, type ResolveOptions, resolveApp } from './resolve.js';
 
 export interface RenderOptions extends ResolveOptions {}
@@ -45,6 +46,11 @@ export function renderApp(spec: AppSpec, options: RenderOptions = {}): RenderRes
       ...svc.jobs.map((job) => adminJob(app, svc, job)),
     ];
     for (const o of parts) if (o) objects.push(o);
+  }
+  if (app.observability.prometheusOperator) {
+    objects.push(...serviceMonitors(app));
+    const rules = app.observability.alerts ? prometheusRule(app) : undefined;
+    if (rules) objects.push(rules);
   }
   objects.sort(compareObjects);
   return { app, objects: objects.map(prune) };

@@ -90,6 +90,7 @@ export interface ResolvedApp {
   ingressClassName: string | undefined;
   ingressControllerNamespace: string;
   scraperNamespace: string;
+  observability: { dashboards: boolean; alerts: boolean; prometheusOperator: boolean };
   mesh: MeshSpec | undefined;
   gitops: GitOpsSpec | undefined;
   ci: CiSpec | undefined;
@@ -149,6 +150,11 @@ export function resolveApp(app: AppSpec, options: ResolveOptions = {}): Resolved
     ingressClassName: body.ingress?.className,
     ingressControllerNamespace: body.ingress?.controllerNamespace ?? NIMBUS_DEFAULTS.ingressControllerNamespace,
     scraperNamespace: body.observability?.scraperNamespace ?? NIMBUS_DEFAULTS.scraperNamespace,
+    observability: {
+      dashboards: body.observability?.dashboards ?? false,
+      alerts: body.observability?.alerts ?? false,
+      prometheusOperator: body.observability?.prometheusOperator ?? false,
+    },
     mesh: body.mesh,
     gitops: body.gitops,
     ci: body.ci,
@@ -172,7 +178,7 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     protocol: p.protocol ?? 'TCP',
   }));
 
-  const env = Object.entries(svc.env ?? {})
+  const env = Object.entries({ NIMBUS_APP: app.metadata.name, NIMBUS_SERVICE: name, ...svc.env })
     .map(([k, v]): [string, string] => [k, substitutePlaceholders(String(v), { app, resources: ctx.resourceMap }, [])])
     .sort(byKey);
 

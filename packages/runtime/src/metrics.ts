@@ -16,7 +16,9 @@ export const METRIC_NAMES = {
 export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface MetricsOptions {
-  /** Labels added to every series, e.g. { service: 'api' }. */
+  /** The `service` label on every series; default NIMBUS_SERVICE, which Nimbus sets in each container. */
+  service?: string;
+  /** Further labels added to every series. */
   defaultLabels?: Record<string, string>;
   buckets?: number[];
   /** Process and event-loop metrics (default true). */
@@ -56,7 +58,9 @@ const STATUS_TEXT: string[] = Array.from({ length: 600 }, (_, i) => String(i));
  */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultLabels) registry.setDefaultLabels(options.defaultLabels);
+  const service = options.service ?? process.env.NIMBUS_SERVICE;
+  const labels = { ...(service ? { service } : {}), ...options.defaultLabels };
+  if (Object.keys(labels).length) registry.setDefaultLabels(labels);
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: METRIC_NAMES.requests,
