@@ -1,3 +1,26 @@
+/**
+ * A secret value. It prints as [redacted] everywhere — JSON, String(),
+ * util.inspect, loggers — and only `reveal()` returns it.
+ */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '[redacted]';
+  }
+  toJSON(): string {
+    return '[redacted]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[redacted]';
+  }
+}
+
 /** One environment variable: how to read it and whether it is a secret. */
 export interface EnvVar<T> {
   parse(raw: string): T;
@@ -39,7 +62,7 @@ export const env = {
     },
     ...o,
   }),
-  secret: (o: Omit<Opts<string>, 'secret'> = {}): EnvVar<string> => ({ parse: (r) => r, describe: 'a secret', ...o, secret: true }),
+  secret: (o: { optional?: boolean } = {}): EnvVar<Secret> => ({ parse: (r) => new Secret(r), describe: 'a secret', ...o, secret: true }),
 };
 
 export type ConfigOf<S extends Record<string, EnvVar<unknown>>> = {
@@ -80,13 +103,5 @@ export function configFromEnv<S extends Record<string, EnvVar<unknown>>>(schema:
     }
   }
   if (problems.length) throw new ConfigError(problems);
-  const secrets = new Set(
-    Object.entries(schema)
-      .filter(([, s]) => s.secret)
-      .map(([n]) => n),
-  );
-  const printable = () => Object.fromEntries(Object.entries(out).map(([k, v]) => [k, secrets.has(k) ? '[redacted]' : v]));
-  Object.defineProperty(out, 'toJSON', { value: printable, enumerable: false });
-  Object.defineProperty(out, Symbol.for('nodejs.util.inspect.custom'), { value: printable, enumerable: false });
   return Object.freeze(out) as ConfigOf<S>;
 }

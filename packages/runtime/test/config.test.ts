@@ -25,7 +25,8 @@ describe('configFromEnv', () => {
     expect(config.FEATURE_SEARCH).toBe(true);
     expect(config.LOG_LEVEL).toBe('info');
     expect(config.SENTRY_DSN).toBeUndefined();
-    expect(config.DB_PASSWORD).toBe('s3cret');
+    expect(config.DB_PASSWORD.reveal()).toBe('s3cret');
+    expect(String(config.DB_PASSWORD)).toBe('[redacted]');
   });
 
   it('reports every missing or invalid variable at once, and never a secret value', () => {
@@ -44,10 +45,25 @@ describe('configFromEnv', () => {
     ]);
   });
 
-  it('prints secrets as [redacted] in JSON and inspect output', () => {
+  it('prints secrets as [redacted] in JSON, inspect and log output', async () => {
     const config = configFromEnv(schema, { DATABASE_URL: 'postgres://db/x', WORKERS: '2', DB_PASSWORD: 'hunter2' });
     expect(JSON.stringify(config)).not.toContain('hunter2');
     expect(JSON.stringify(config)).toContain('"DB_PASSWORD":"[redacted]"');
     expect(inspect(config)).not.toContain('hunter2');
+    const { createLogger } = await import('@nimbus/runtime');
+    const { Writable } = await import('node:stream');
+    let out = '';
+    const logger = createLogger({
+      stream: new Writable({
+        write(c, _e, done) {
+          out += String(c);
+          done();
+        },
+      }),
+    });
+    logger.info('config', { config });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(out).toContain('[redacted]');
+    expect(out).not.toContain('hunter2');
   });
 });
