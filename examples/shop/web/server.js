@@ -19,7 +19,7 @@ health.addCheck(
   { critical: false },
 );
 
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const server = createServer(
   instrumentHandler(
     { metrics, logger, health },
@@ -32,7 +32,7 @@ const server = createServer(
         const products = await (await fetch(new URL('/products', config.API_URL), { signal: AbortSignal.timeout(2000) })).json();
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         res.end(
-          `<!doctype html><title>Shop</title><ul>${products.map((p) => `<li>${escape(p.name)} — ${(p.priceCents / 100).toFixed(2)} €</li>`).join('')}</ul>`,
+          `<!doctype html><title>Shop</title><ul>${products.map((p) => `<li>${escapeHtml(p.name)} — ${(p.priceCents / 100).toFixed(2)} €</li>`).join('')}</ul>`,
         );
       } catch (err) {
         logger.logError(err, { upstream: 'api' });
