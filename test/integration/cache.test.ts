@@ -129,3 +129,17 @@ describe('the cache on a real Redis Cluster (3 masters, 3 replicas)', () => {
     expect(spawnSync('bash', ['testbed/redis.sh', 'start-node', String(victim)], { cwd: root }).status).toBe(0);
   });
 });
+
+describe('the cache with no reachable cluster at all', () => {
+  it('fails fast instead of hanging, and getOrLoad serves from the loader', async () => {
+    const dead = createCache({ nodes: [{ host: '127.0.0.1', port: 1 }], commandTimeoutMs: 200 });
+    try {
+      const t0 = Date.now();
+      await expect(dead.get('x')).rejects.toThrow(/timed out|refresh|connect/i);
+      expect(await dead.getOrLoad('x', async () => 'from the loader')).toBe('from the loader');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+    } finally {
+      dead.client.disconnect();
+    }
+  });
+});

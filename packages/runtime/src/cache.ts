@@ -35,6 +35,21 @@ export interface Cache {
   close(): Promise<void>;
 }
 
+/**
+ * ioredis queues commands while it has no connection and only times them out
+ * once sent, so a cluster that is entirely down would hang callers: every
+ * operation gets its own deadline as well.
+ */
+function withDeadline<T>(client: Cluster, work: Promise<T>, ms: number, what: string): Promise<T> {
+  // Connected, ioredis's commandTimeout already bounds each command: no timer on the hot path.
+  if (client.status === 'ready') return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`cache ${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -73,22 +88,30 @@ export function createCache(options: CacheOptions): Cache {
   const errored = requests?.labels('get', 'error');
   const getTime = latency?.labels('get');
   const inflight = new Map<string, Promise<unknown>>();
+  // Room for ioredis's own retry (maxRetriesPerRequest 2) before the caller gives up.
+  const opDeadline = 4 * (options.commandTimeoutMs ?? 500);
 
   const ttlWithJitter = (ttl: number) => Math.max(1, Math.round(ttl * (1 + (Math.random() * 2 - 1) * jitter)));
   const decode = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
 
-  const get = async <T>(key: string): Promise<T | undefined> => {
-    const t0 = performance.now();
-    try {
-      const value = decode<T>(await client.get(prefix + key));
-      (value === undefined ? miss : hit)?.inc();
-      return value;
-    } catch (err) {
-      errored?.inc();
-      throw err;
-    } finally {
-      getTime?.observe((performance.now() - t0) / 1000);
-    }
+  // The hit path is a plain promise chain: no async-function frames between the caller and Redis.
+  const get = <T>(key: string): Promise<T | undefined> => {
+    const t0 = getTime ? performance.now() : 0;
+    return withDeadline(client, client.get(prefix + key), opDeadline, 'get').then(
+      (raw) => {
+        getTime?.observe((performance.now() - t0) / 1000);
+        if (raw === null) {
+          miss?.inc();
+          return undefined;
+        }
+        hit?.inc();
+        return JSON.parse(raw) as T;
+      },
+      (err: unknown) => {
+        errored?.inc();
+        throw err;
+      },
+    );
   };
 
   const set = async (key: string, value: unknown, ttlSeconds = defaultTtl) =>
@@ -99,7 +122,7 @@ export function createCache(options: CacheOptions): Cache {
     const token = randomBytes(8).toString('hex');
     let locked = false;
     try {
-      locked = (await client.set(lockKey, token, 'PX', lockTtl, 'NX')) === 'OK';
+      locked = (await withDeadline(client, client.set(lockKey, token, 'PX', lockTtl, 'NX'), opDeadline, 'lock')) === 'OK';
     } catch {
       return loader();
     }
@@ -118,7 +141,7 @@ export function createCache(options: CacheOptions): Cache {
       await set(key, value, ttl).catch((err: Error) => options.logger?.warn('cache set failed', { key, error: err.message }));
       return value;
     } finally {
-      await client.eval(RELEASE_LOCK, 1, lockKey, token).catch(() => undefined);
+      await withDeadline(client, client.eval(RELEASE_LOCK, 1, lockKey, token), opDeadline, 'unlock').catch(() => undefined);
     }
   };
 
@@ -127,21 +150,23 @@ export function createCache(options: CacheOptions): Cache {
     get,
     set,
     async delete(key) {
-      return (await client.del(prefix + key)) > 0;
+      return (await withDeadline(client, client.del(prefix + key), opDeadline, 'delete')) > 0;
     },
-    async getOrLoad<T>(key: string, loader: () => Promise<T>, ttlSeconds = defaultTtl): Promise<T> {
-      try {
-        const cached = await get<T>(key);
-        if (cached !== undefined) return cached;
-      } catch (err) {
-        options.logger?.warn('cache unavailable, loading directly', { key, error: (err as Error).message });
-        return loader();
-      }
-      const pending = inflight.get(key);
-      if (pending) return pending as Promise<T>;
-      const p = load(key, loader, ttlSeconds).finally(() => inflight.delete(key));
-      inflight.set(key, p);
-      return p;
+    getOrLoad<T>(key: string, loader: () => Promise<T>, ttlSeconds = defaultTtl): Promise<T> {
+      return get<T>(key).then(
+        (cached) => {
+          if (cached !== undefined) return cached;
+          const pending = inflight.get(key);
+          if (pending) return pending as Promise<T>;
+          const p = load(key, loader, ttlSeconds).finally(() => inflight.delete(key));
+          inflight.set(key, p);
+          return p;
+        },
+        (err: Error) => {
+          options.logger?.warn('cache unavailable, loading directly', { key, error: err.message });
+          return loader();
+        },
+      );
     },
     async getMany<T>(keys: readonly string[]) {
       // A cluster pipeline must stay on one node: batch the keys by the master that owns their slot.
@@ -157,7 +182,7 @@ export function createCache(options: CacheOptions): Cache {
         [...groups.values()].map(async (indexes) => {
           const pipeline = client.pipeline();
           for (const i of indexes) pipeline.get(prefix + (keys[i] as string));
-          const results = (await pipeline.exec()) ?? [];
+          const results = (await withDeadline(client, pipeline.exec(), opDeadline, 'getMany')) ?? [];
           results.forEach(([err, raw], j) => {
             out[indexes[j] as number] = err ? undefined : decode<T>(raw as string | null);
           });

@@ -79,7 +79,11 @@ export function createHealth(): Health {
     },
     readiness,
     handle(req, res) {
-      const path = (req.url ?? '').split('?')[0];
+      const url = req.url ?? '';
+      // Most requests are not probes: decide on the first characters before allocating anything.
+      if (!url.startsWith(HEALTH_PATHS.liveness) && !url.startsWith(HEALTH_PATHS.readiness)) return false;
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
       if (req.method !== 'GET' && req.method !== 'HEAD') return false;
       if (path === HEALTH_PATHS.liveness) {
         send(res, started ? 200 : 503, { status: started ? 'ok' : 'starting' });

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Health } from './health.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { childContext, formatTraceparent, parseTraceparent, type TraceContext } from './trace.js';
+import { childContext, formatTraceparent, parseTraceparent, randomHex, type TraceContext } from './trace.js';
 
 export interface Observability {
   metrics?: Metrics;
@@ -18,19 +17,27 @@ export interface RequestContext {
   trace: TraceContext;
 }
 
-const CONTEXT = Symbol.for('nimbus.request');
+// A side table, not a property: adding fields to IncomingMessage changes its shape and slows every access.
+const contexts = new WeakMap<IncomingMessage, RequestContext>();
 
 /** The request id and trace of a request handled by the middleware. */
 export function requestContext(req: IncomingMessage): RequestContext | undefined {
-  return (req as unknown as Record<symbol, RequestContext | undefined>)[CONTEXT];
+  return contexts.get(req);
+}
+
+/** The path of a request URL without its query string. */
+export function pathOf(url: string | undefined): string {
+  if (!url) return '';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 function begin(req: IncomingMessage, res: ServerResponse): RequestContext {
   const header = req.headers['x-request-id'];
-  const requestId = (typeof header === 'string' && header.length <= 128 ? header : undefined) ?? randomUUID();
+  const requestId = (typeof header === 'string' && header.length <= 128 ? header : undefined) ?? randomHex(12);
   const trace = childContext(parseTraceparent(req.headers.traceparent as string | undefined));
   const ctx = { requestId, trace };
-  (req as unknown as Record<symbol, RequestContext>)[CONTEXT] = ctx;
+  contexts.set(req, ctx);
   res.setHeader('x-request-id', requestId);
   res.setHeader('traceparent', formatTraceparent(trace));
   return ctx;
@@ -39,7 +46,7 @@ function begin(req: IncomingMessage, res: ServerResponse): RequestContext {
 /** Serves probes and /metrics; true when the request was one of those. */
 function serveOperational(o: Observability, req: IncomingMessage, res: ServerResponse): boolean {
   if (o.health?.handle(req, res)) return true;
-  if (o.metrics && req.method === 'GET' && (req.url ?? '').split('?')[0] === (o.metricsPath ?? '/metrics')) {
+  if (o.metrics && req.method === 'GET' && pathOf(req.url) === (o.metricsPath ?? '/metrics')) {
     void o.metrics.render().then(
       (text) => {
         res.writeHead(200, { 'content-type': o.metrics?.contentType ?? 'text/plain' });
@@ -113,7 +120,7 @@ function track(o: Observability, req: IncomingMessage, res: ServerResponse, rout
     o.metrics?.record(method, r, status, (performance.now() - start) / 1000);
     o.logger?.logRequest({
       method,
-      path: (req.url ?? '').split('?')[0] ?? '',
+      path: pathOf(req.url),
       route: r,
       status,
       durationMs: performance.now() - start,
