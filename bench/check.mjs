@@ -10,24 +10,15 @@ import { runChecks } from '@nimbus/check';
 import { loadApp } from '@nimbus/model';
 import { bundleFiles, renderApp } from '@nimbus/render';
 import { generateAppText } from './generate.mjs';
+import { best as bestOf, rate } from './timing.mjs';
+
+const best = (fn) => bestOf(fn, ROUNDS);
+
 import { peerBinary } from './peers.mjs';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const text = generateAppText(SERVICES);
-
-function best(fn) {
-  let min = Number.POSITIVE_INFINITY;
-  let result;
-  for (let i = 0; i < ROUNDS; i++) {
-    const t0 = process.hrtime.bigint();
-    result = fn();
-    min = Math.min(min, Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return { seconds: min, result };
-}
-
-const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
 
 // 1. Spec -> render -> check, all in memory.
 const pipeline = best(() => {
