@@ -55,18 +55,7 @@ const naive = (req, res) => {
   bare(req, res);
 };
 
-const m2 = createMetrics({ service: 'bench', processMetrics: false });
-const metricsOnly = (req, res) => {
-  const t0 = performance.now();
-  res.once('finish', () => m2.record(req.method, route(req.url ?? ''), res.statusCode, (performance.now() - t0) / 1000));
-  bare(req, res);
-};
-const sdkNoLog = instrumentHandler(
-  { metrics: createMetrics({ service: 'bench', processMetrics: false }), health: createHealth() },
-  bare,
-  (req) => route(req.url ?? ''),
-);
-const handlers = { bare, bare2: bare, sdk, naive, metricsOnly, sdkNoLog };
+const handlers = { bare, bare2: bare, sdk, naive };
 const stats = Object.fromEntries(modes.map((m) => [m, { requests: 0, cpuUs: 0, ms: 0 }]));
 let current = 0;
 let windowStart = { cpu: process.cpuUsage(), at: performance.now(), requests: 0 };
