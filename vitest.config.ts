@@ -11,6 +11,7 @@ const alias = {
   '@nimbus/kube': pkg('kube'),
   '@nimbus/delivery': pkg('delivery'),
   '@nimbus/runtime': pkg('runtime'),
+  '@nimbus/docker': pkg('docker'),
   '@nimbus/cli': pkg('cli'),
 };
 

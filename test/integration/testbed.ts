@@ -44,3 +44,10 @@ export function testRedisNodes(): { host: string; port: number }[] {
   if (!list) throw new Error('NIMBUS_TEST_REDIS_NODES is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
   return list.split(',').map((hp) => ({ host: hp.split(':')[0] as string, port: Number(hp.split(':')[1]) }));
 }
+
+/** The testbed's Docker engine (testbed/docker.sh), with base image nimbus-test/busybox:1.35. */
+export function testDockerHost(): string {
+  const host = process.env.NIMBUS_TEST_DOCKER_HOST;
+  if (!host) throw new Error('NIMBUS_TEST_DOCKER_HOST is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
+  return host;
+}

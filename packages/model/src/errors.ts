@@ -104,6 +104,21 @@ export const ERROR_CATALOG = {
     title: 'A CRD change would strand stored objects',
     hint: 'Keep the version until its objects are migrated and it is gone from status.storedVersions, then remove it.',
   },
+  NIMBUS_DOCKER_UNREACHABLE: {
+    exitCode: 1,
+    title: 'The Docker engine cannot be reached',
+    hint: 'Start dockerd, or point DOCKER_HOST at a running engine.',
+  },
+  NIMBUS_DOCKER_BUILD: {
+    exitCode: 1,
+    title: 'An image build failed',
+    hint: "The engine's message names the failing instruction; the streamed build log has the details.",
+  },
+  NIMBUS_DOCKER: {
+    exitCode: 1,
+    title: 'The Docker engine refused an operation',
+    hint: 'Read the engine message; it names the image, container or network concerned.',
+  },
   NIMBUS_OUTPUT: {
     exitCode: 1,
     title: 'Writing the output failed',

@@ -1,0 +1,1 @@
+export { type BuildOptions, DockerManager, MANAGED_LABEL, type RunOptions } from './manager.js';

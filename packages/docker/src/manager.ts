@@ -1,0 +1,171 @@
+import type { Readable } from 'node:stream';
+import { NimbusError } from '@nimbus/model';
+import Docker from 'dockerode';
+import { pack } from 'tar-fs';
+
+export interface BuildOptions {
+  /** Directory sent as the build context. */
+  context: string;
+  tag: string;
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  target?: string;
+  /** Each line of build output, as the engine streams it. */
+  onLog?: (line: string) => void;
+}
+
+export interface RunOptions {
+  image: string;
+  name: string;
+  /** `{"8080/tcp": 8080}`: container port → host port, published on 127.0.0.1. */
+  ports?: Record<string, number>;
+  environment?: Record<string, string>;
+  /** `{hostPath: {bind: "/data", mode: "ro"}}`. */
+  volumes?: Record<string, { bind: string; mode?: 'ro' | 'rw' }>;
+  network?: string;
+  command?: string[];
+  user?: string;
+  /** Default `unless-stopped`, as the seed's. */
+  restartPolicy?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  labels?: Record<string, string>;
+}
+
+interface StreamEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+/** Label on everything Nimbus creates, so clean-up never touches anything else. */
+export const MANAGED_LABEL = 'dev.nimbus.managed';
+
+function wrap(err: unknown, what: string): NimbusError {
+  const e = err as { statusCode?: number; json?: { message?: string }; message?: string; code?: string };
+  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED') {
+    return new NimbusError('NIMBUS_DOCKER_UNREACHABLE', `${what}: the Docker engine is not reachable (${e.code})`, { cause: err });
+  }
+  return new NimbusError('NIMBUS_DOCKER', `${what}: ${e.json?.message ?? e.message ?? String(err)}`.trim(), { cause: err });
+}
+
+/**
+ * The seed's Docker operations, done right: builds stream their log and fail
+ * on the engine's error (the API call itself succeeds even when a build
+ * fails), networks are created idempotently, clean-up removes stopped
+ * containers too, and failures are typed errors rather than printed messages.
+ */
+export class DockerManager {
+  readonly docker: Docker;
+
+  constructor(options: { host?: string } = {}) {
+    const host = options.host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+    this.docker = host.startsWith('unix://')
+      ? new Docker({ socketPath: host.slice('unix://'.length) })
+      : new Docker({ host: new URL(host).hostname, port: Number(new URL(host).port) });
+  }
+
+  /** Builds an image; resolves with its id, rejects with the engine's error text. */
+  async buildImage(options: BuildOptions): Promise<string> {
+    let stream: Readable;
+    try {
+      stream = (await this.docker.buildImage(pack(options.context) as unknown as NodeJS.ReadableStream, {
+        t: options.tag,
+        dockerfile: options.dockerfile ?? 'Dockerfile',
+        buildargs: options.buildArgs ?? {},
+        target: options.target,
+        labels: { [MANAGED_LABEL]: 'true' },
+        rm: true,
+        forcerm: true,
+      })) as unknown as Readable;
+    } catch (err) {
+      throw wrap(err, `build ${options.tag}`);
+    }
+    let imageId = '';
+    let failure: string | undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(wrap(err, `build ${options.tag}`)) : resolve()),
+        (event: StreamEvent) => {
+          const text = event.stream ?? event.status;
+          if (text) for (const line of text.split('\n')) if (line.trim()) options.onLog?.(line);
+          if (event.aux?.ID) imageId = event.aux.ID;
+          if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+        },
+      );
+    });
+    if (failure) throw new NimbusError('NIMBUS_DOCKER_BUILD', `build of ${options.tag} failed: ${failure}`);
+    if (!imageId) imageId = ((await this.docker.getImage(options.tag).inspect()) as { Id: string }).Id;
+    return imageId;
+  }
+
+  /** Creates and starts a detached container; an existing one of that name is replaced. */
+  async runContainer(options: RunOptions): Promise<Docker.Container> {
+    const ports = options.ports ?? {};
+    try {
+      await this.docker
+        .getContainer(options.name)
+        .remove({ force: true })
+        .catch(() => undefined);
+      const container = await this.docker.createContainer({
+        name: options.name,
+        Image: options.image,
+        Cmd: options.command,
+        User: options.user,
+        Env: Object.entries(options.environment ?? {}).map(([k, v]) => `${k}=${v}`),
+        Labels: { ...options.labels, [MANAGED_LABEL]: 'true' },
+        ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])),
+        HostConfig: {
+          PortBindings: Object.fromEntries(
+            Object.entries(ports).map(([p, host]) => [p, [{ HostIp: '127.0.0.1', HostPort: String(host) }]]),
+          ),
+          Binds: Object.entries(options.volumes ?? {}).map(([host, v]) => `${host}:${v.bind}:${v.mode ?? 'rw'}`),
+          NetworkMode: options.network,
+          RestartPolicy: { Name: options.restartPolicy ?? 'unless-stopped' },
+        },
+      });
+      await container.start();
+      return container;
+    } catch (err) {
+      throw wrap(err, `run ${options.name}`);
+    }
+  }
+
+  /** Creates a network, or returns the one of that name that exists. */
+  async createNetwork(name: string, driver = 'bridge'): Promise<string> {
+    try {
+      const existing = (await this.docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+      if (existing) return existing.Id;
+      const network = await this.docker.createNetwork({ Name: name, Driver: driver, Labels: { [MANAGED_LABEL]: 'true' } });
+      return network.id;
+    } catch (err) {
+      throw wrap(err, `create network ${name}`);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<boolean> {
+    try {
+      await this.docker.getNetwork(name).remove();
+      return true;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw wrap(err, `remove network ${name}`);
+    }
+  }
+
+  /**
+   * Force-removes the containers matching the filters, stopped ones included,
+   * and only containers Nimbus created. Returns the names removed.
+   */
+  async cleanupContainers(filters: Record<string, string[]> = {}): Promise<string[]> {
+    try {
+      const label = [...(filters.label ?? []), `${MANAGED_LABEL}=true`];
+      const list = await this.docker.listContainers({ all: true, filters: { ...filters, label } });
+      await Promise.all(list.map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true })));
+      return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, '')).sort();
+    } catch (err) {
+      throw wrap(err, 'clean up containers');
+    }
+  }
+}
