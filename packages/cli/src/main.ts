@@ -147,6 +147,24 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     });
 
   program
+    .command('scan')
+    .description('Inventory an image (SBOM), match it against OSV advisories offline, and gate on severity.')
+    .argument('<image>', 'image reference on the Docker engine')
+    .option('--advisories <dir>', 'directory of OSV advisories (JSON)')
+    .option('--sbom <file>', 'write a CycloneDX SBOM')
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 at this advisory severity or above')
+        .choices(['none', 'low', 'medium', 'high', 'critical'])
+        .default('high'),
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)')
+    .action(async (image, opts) => {
+      const { runScan } = await import('./commands/scan.js');
+      setExit(await runScan(image, opts, ctx));
+    });
+
+  program
     .command('init')
     .description('Write a starter nimbus.yaml, or convert Score workloads into one.')
     .option('--name <app>', 'app name (default: the directory name)')

@@ -1,0 +1,11 @@
+export {
+  type AdvisorySeverity,
+  inRange,
+  matchAdvisories,
+  type OsvAdvisory,
+  type Package,
+  SEVERITY_ORDER,
+  type Vulnerability,
+} from './osv.js';
+export { cycloneDx, parseApkInstalled, parseDpkgStatus, purlOf } from './sbom.js';
+export { compareDebian, compareFor, compareSemver } from './versions.js';

@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+import { type Package, parseApkInstalled, parseDpkgStatus } from '@nimbus/check';
+import { NimbusError } from '@nimbus/model';
+import type Docker from 'dockerode';
+import { extract } from 'tar-stream';
+
+const DPKG = 'var/lib/dpkg/status';
+const APK = 'lib/apk/db/installed';
+const NPM = /(^|\/)node_modules\/((?:@[^/]+\/)?[^/@]+)\/package\.json$/;
+
+/** Whether a path inside a layer is one the inventory reads. */
+const wanted = (path: string) => path === DPKG || path === APK || NPM.test(path);
+
+async function readTar(
+  stream: Readable,
+  onFile: (name: string, body: Buffer | undefined, type: string) => Promise<void> | void,
+): Promise<void> {
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  ex.on('entry', (header, body, next) => {
+    const name = header.name.replace(/^\.\//, '');
+    if (header.type !== 'file' || !(wanted(name) || name.endsWith('layer.tar') || name === 'manifest.json')) {
+      if (/(^|\/)\.wh\./.test(name)) void Promise.resolve(onFile(name, undefined, 'whiteout')).then(() => body.resume());
+      else body.resume();
+      body.on('end', next);
+      return;
+    }
+    if (name.endsWith('layer.tar')) {
+      void readTar(body as unknown as Readable, (inner, b, t) => onFile(`${name}!${inner}`, b, t)).then(
+        () => next(),
+        (e: Error) => ex.destroy(e),
+      );
+      return;
+    }
+    const chunks: Buffer[] = [];
+    body.on('data', (c: unknown) => chunks.push(c as Buffer));
+    body.on('end', () => {
+      void Promise.resolve(onFile(name, Buffer.concat(chunks), 'file')).then(() => next());
+    });
+  });
+  stream.pipe(ex);
+  await done;
+}
+
+/**
+ * The packages inside an image: OS packages (dpkg, apk databases) and npm
+ * packages (package.json under node_modules), read from its exported layers
+ * in order, so a later layer's change or deletion wins.
+ */
+export async function inventoryImage(docker: Docker, image: string): Promise<Package[]> {
+  let stream: Readable;
+  try {
+    stream = (await docker.getImage(image).get()) as unknown as Readable;
+  } catch (err) {
+    throw new NimbusError('NIMBUS_DOCKER', `cannot export image ${image}: ${(err as Error).message}`, { cause: err });
+  }
+  const perLayer = new Map<string, Map<string, Buffer | undefined>>();
+  let manifest: { Layers: string[] }[] = [];
+  await readTar(stream, (name, body) => {
+    if (name === 'manifest.json' && body) {
+      manifest = JSON.parse(body.toString('utf8'));
+      return;
+    }
+    const [layer, path] = name.split('!') as [string, string];
+    if (!path) return;
+    const files = perLayer.get(layer) ?? new Map<string, Buffer | undefined>();
+    perLayer.set(layer, files);
+    const whiteout = /(^|\/)\.wh\.([^/]+)$/.exec(path);
+    if (whiteout) files.set(path.replace(/\.wh\.([^/]+)$/, '$1'), undefined);
+    else files.set(path, body);
+  });
+  const merged = new Map<string, Buffer>();
+  for (const layer of manifest[0]?.Layers ?? [...perLayer.keys()]) {
+    for (const [path, body] of perLayer.get(layer) ?? []) {
+      if (body) merged.set(path, body);
+      else for (const key of [...merged.keys()]) if (key === path || key.startsWith(`${path}/`)) merged.delete(key);
+    }
+  }
+  const packages: Package[] = [];
+  const dpkg = merged.get(DPKG);
+  if (dpkg) packages.push(...parseDpkgStatus(dpkg.toString('utf8')));
+  const apk = merged.get(APK);
+  if (apk) packages.push(...parseApkInstalled(apk.toString('utf8')));
+  for (const [path, body] of merged) {
+    const m = NPM.exec(path);
+    if (!m) continue;
+    try {
+      const pkg = JSON.parse(body.toString('utf8')) as { name?: string; version?: string };
+      if (pkg.name && pkg.version) packages.push({ ecosystem: 'npm', name: pkg.name, version: pkg.version, location: path });
+    } catch {
+      // A malformed package.json is not a package.
+    }
+  }
+  return packages;
+}

@@ -1,0 +1,79 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerManager, inventoryImage } from '@nimbus/docker';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../packages/cli/test/helpers.js';
+import { testDockerHost } from './testbed.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const tag = `nimbus-test/planted:${Date.now().toString(36)}`;
+
+describe('nimbus scan on an image built in the test', () => {
+  beforeAll(async () => {
+    // A vulnerable openssl and a fixed zlib in the dpkg database, a vulnerable lodash under node_modules,
+    // and a package deleted in a later layer (its whiteout must hide it).
+    const ctx = mkdtempSync(join(tmpdir(), 'nimbus-planted-'));
+    mkdirSync(join(ctx, 'node_modules/lodash'), { recursive: true });
+    mkdirSync(join(ctx, 'node_modules/left-pad'), { recursive: true });
+    writeFileSync(
+      join(ctx, 'status'),
+      'Package: openssl\nStatus: install ok installed\nVersion: 3.0.11-1~deb12u2\n\nPackage: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\n',
+    );
+    writeFileSync(join(ctx, 'node_modules/lodash/package.json'), '{"name":"lodash","version":"4.17.20"}');
+    writeFileSync(join(ctx, 'node_modules/left-pad/package.json'), '{"name":"left-pad","version":"1.3.0"}');
+    writeFileSync(
+      join(ctx, 'Dockerfile'),
+      'FROM nimbus-test/busybox:1.35\nCOPY status /var/lib/dpkg/status\nCOPY node_modules /app/node_modules\nRUN rm -r /app/node_modules/left-pad\nUSER 10001\n',
+    );
+    await new DockerManager({ host: testDockerHost() }).buildImage({ context: ctx, tag });
+  }, 120_000);
+
+  it('inventories OS and npm packages from the layers, honouring deletions', async () => {
+    const packages = await inventoryImage(new DockerManager({ host: testDockerHost() }).docker, tag);
+    expect(packages.map((p) => `${p.ecosystem}:${p.name}@${p.version}`).sort()).toEqual([
+      'Debian:openssl@3.0.11-1~deb12u2',
+      'Debian:zlib1g@1:1.2.13.dfsg-1',
+      'npm:lodash@4.17.20',
+    ]);
+  });
+
+  it('finds the planted vulnerabilities, writes a CycloneDX SBOM, and gates at HIGH', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-scan-'));
+    const r = await runCli(
+      [
+        'scan',
+        tag,
+        '--advisories',
+        join(root, 'test/fixtures/osv'),
+        '--sbom',
+        'sbom.json',
+        '-o',
+        'json',
+        '--docker-host',
+        testDockerHost(),
+      ],
+      dir,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('gate: vulnerabilities at HIGH or above');
+    const out = JSON.parse(r.stdout);
+    expect(out.findings.map((f: { ruleId: string; severity: string }) => `${f.ruleId}:${f.severity}`)).toEqual([
+      'DSA-9001-1:error',
+      'GHSA-test-9003:warning',
+    ]);
+    expect(out.findings[0].fix).toBe('upgrade openssl to 3.0.13-1~deb12u1 or later');
+    const sbom = JSON.parse(readFileSync(join(dir, 'sbom.json'), 'utf8'));
+    expect(sbom.bomFormat).toBe('CycloneDX');
+    expect(sbom.components.map((c: { purl: string }) => c.purl)).toContain('pkg:npm/lodash@4.17.20');
+  });
+
+  it('passes the gate when the threshold is above what was found', async () => {
+    const r = await runCli(
+      ['scan', tag, '--advisories', join(root, 'test/fixtures/osv'), '--fail-on', 'critical', '--docker-host', testDockerHost()],
+      root,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('3 packages, 2 known vulnerabilities');
+  });
+});
