@@ -9,6 +9,7 @@ if [ -x "$KWOK_BIN/kwokctl" ]; then
 fi
 bash "$here/redis.sh" stop 2>/dev/null || true
 bash "$here/docker.sh" stop 2>/dev/null || true
+bash "$here/registry.sh" stop 2>/dev/null || true
 # Anything still running from the cluster's binaries (e.g. restarted by a test) goes too.
 pkill -9 -f "^$NIMBUS_RUN/kwok/clusters/" 2>/dev/null || true
 rm -rf "$NIMBUS_RUN"

@@ -65,11 +65,13 @@ log "control plane ready in $(( $(date +%s) - start ))s: $(kubectl --kubeconfig 
 redis_nodes="$(bash "$here/redis.sh")" || die "the Redis Cluster did not start"
 bash "$here/prometheus.sh" ensure || die "Prometheus is not available"
 docker_host="$(bash "$here/docker.sh")" || die "the Docker engine did not start"
+registry="$(bash "$here/registry.sh")" || die "the registry did not start"
 
 if [ -n "$env_file" ]; then
   {
     echo "NIMBUS_TEST_REDIS_NODES=$redis_nodes"
     echo "NIMBUS_TEST_DOCKER_HOST=$docker_host"
+    echo "NIMBUS_TEST_REGISTRY=$registry"
     echo "NIMBUS_TEST_KUBECONFIG=$kubeconfig"
     echo "NIMBUS_TESTBED_KWOK_WORKDIR=$KWOK_WORKDIR"
     echo "NIMBUS_TESTBED_CLUSTER=$cluster"

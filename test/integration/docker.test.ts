@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerManager } from '@nimbus/docker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDockerHost } from './testbed.js';
+import { testDockerHost, testRegistry } from './testbed.js';
 
 const BASE = 'nimbus-test/busybox:1.35';
 const run = Date.now().toString(36);
@@ -98,6 +98,17 @@ describe("the seed's Docker operations on a real engine", () => {
     await reader.wait();
     const logs = (await reader.logs({ stdout: true })) as unknown as Buffer;
     expect(logs.toString('utf8')).toContain('from the host');
+  });
+
+  it('pushes to and pulls from the local registry', async () => {
+    const ref = await docker.pushImage(`nimbus-test/web:${run}`, testRegistry(), 'shop/web', run);
+    expect(ref).toBe(`${testRegistry()}/shop/web:${run}`);
+    await docker.docker.getImage(ref).remove();
+    await expect(docker.docker.getImage(ref).inspect()).rejects.toBeTruthy();
+    await docker.pullImage(ref);
+    const pulled = (await docker.docker.getImage(ref).inspect()) as { Config: { User: string } };
+    expect(pulled.Config.User).toBe('10001');
+    await expect(docker.pullImage(`${testRegistry()}/shop/missing:nope`)).rejects.toMatchObject({ code: 'NIMBUS_DOCKER' });
   });
 
   it('cleans up matching containers, stopped ones included, and nothing else', async () => {

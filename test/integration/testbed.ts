@@ -51,3 +51,10 @@ export function testDockerHost(): string {
   if (!host) throw new Error('NIMBUS_TEST_DOCKER_HOST is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
   return host;
 }
+
+/** The testbed's registry (testbed/registry.sh), `127.0.0.1:<port>`. */
+export function testRegistry(): string {
+  const r = process.env.NIMBUS_TEST_REGISTRY;
+  if (!r) throw new Error('NIMBUS_TEST_REGISTRY is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
+  return r;
+}

@@ -100,6 +100,44 @@ export class DockerManager {
     return imageId;
   }
 
+  /** Follows a progress stream, failing on an error reported inside it (the API call itself succeeded). */
+  private async follow(stream: Readable, what: string): Promise<void> {
+    let failure: string | undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err) => (err ? reject(wrap(err, what)) : resolve()),
+        (event: StreamEvent) => {
+          if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+        },
+      );
+    });
+    if (failure) throw new NimbusError('NIMBUS_DOCKER', `${what}: ${failure}`);
+  }
+
+  /** Tags an image for a registry and pushes it; returns the pushed reference. */
+  async pushImage(image: string, registry: string, repository: string, tag: string): Promise<string> {
+    const ref = `${registry}/${repository}:${tag}`;
+    try {
+      await this.docker.getImage(image).tag({ repo: `${registry}/${repository}`, tag });
+      const stream = (await this.docker.getImage(ref).push({ authconfig: {} })) as unknown as Readable;
+      await this.follow(stream, `push ${ref}`);
+      return ref;
+    } catch (err) {
+      throw err instanceof NimbusError ? err : wrap(err, `push ${ref}`);
+    }
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    let stream: Readable;
+    try {
+      stream = (await this.docker.pull(ref)) as unknown as Readable;
+    } catch (err) {
+      throw wrap(err, `pull ${ref}`);
+    }
+    await this.follow(stream, `pull ${ref}`);
+  }
+
   /** Creates and starts a detached container; an existing one of that name is replaced. */
   async runContainer(options: RunOptions): Promise<Docker.Container> {
     const ports = options.ports ?? {};
