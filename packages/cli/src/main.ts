@@ -147,6 +147,22 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     });
 
   program
+    .command('build')
+    .description("Build every service's image (its Dockerfile, or a generated one), tagged by content; --push to its registry.")
+    .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
+    .option('-e, --env <name>', 'apply an environment overlay')
+    .option('--push', 'push each image after building it')
+    .option('--tag <tag>', 'tag for every image (default: a hash of its build context)')
+    .option('--build-arg <KEY=VALUE...>', 'extra build arguments, e.g. BUILD_IMAGE=mirror/node:20')
+    .option('--parallel <n>', 'images built at once', '2')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)')
+    .action(async (spec, opts) => {
+      const { runBuild } = await import('./commands/build.js');
+      setExit(await runBuild(spec, opts, ctx));
+    });
+
+  program
     .command('scan')
     .description('Inventory an image (SBOM), match it against OSV advisories offline, and gate on severity.')
     .argument('<image>', 'image reference on the Docker engine')

@@ -128,6 +128,17 @@ export class DockerManager {
     }
   }
 
+  /** Pushes an image already tagged with its registry. */
+  async push(ref: string): Promise<void> {
+    let stream: Readable;
+    try {
+      stream = (await this.docker.getImage(ref).push({ authconfig: {} })) as unknown as Readable;
+    } catch (err) {
+      throw wrap(err, `push ${ref}`);
+    }
+    await this.follow(stream, `push ${ref}`);
+  }
+
   async pullImage(ref: string): Promise<void> {
     let stream: Readable;
     try {

@@ -17,6 +17,7 @@ export { grafanaDashboard } from './observability/dashboard.js';
 export { CONTRACT as METRIC_CONTRACT, serviceQueries } from './observability/queries.js';
 export { type RenderOptions, type RenderResult, renderApp } from './render.js';
 export {
+  imageRepository,
   NIMBUS_DEFAULTS,
   type ResolvedApp,
   type ResolvedJob,
