@@ -34,6 +34,7 @@ fi
 if ! DOCKER image inspect nimbus-test/busybox:1.35 >/dev/null 2>&1; then
   rootfs="$(mktemp -d)"
   mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
+  chmod 1777 "$rootfs/tmp"
   cp /bin/busybox "$rootfs/bin/"
   for applet in sh echo cat ls sleep wget nc httpd env id true false mkdir; do ln -s busybox "$rootfs/bin/$applet"; done
   printf 'root:x:0:0:root:/:/bin/sh\napp:x:10001:10001:app:/tmp:/bin/sh\n' >"$rootfs/etc/passwd"

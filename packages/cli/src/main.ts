@@ -162,6 +162,24 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       setExit(await runBuild(spec, opts, ctx));
     });
 
+  for (const [name, description] of [
+    ['up', 'Run the whole app on the local Docker engine: network, images, backing services, services in dependency order, readiness.'],
+    ['down', 'Remove the containers and network `nimbus up` created.'],
+  ] as const) {
+    program
+      .command(name)
+      .description(description)
+      .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
+      .option('-e, --env <name>', 'apply an environment overlay (e.g. dev)')
+      .option('--timeout <seconds>', 'how long to wait for readiness', '60')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)')
+      .action(async (spec, opts) => {
+        const { runDown, runUp } = await import('./commands/up.js');
+        setExit(await (name === 'up' ? runUp : runDown)(spec, opts, ctx));
+      });
+  }
+
   program
     .command('scan')
     .description('Inventory an image (SBOM), match it against OSV advisories offline, and gate on severity.')

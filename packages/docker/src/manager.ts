@@ -17,8 +17,10 @@ export interface BuildOptions {
 export interface RunOptions {
   image: string;
   name: string;
-  /** `{"8080/tcp": 8080}`: container port → host port, published on 127.0.0.1. */
+  /** `{"8080/tcp": 8080}`: container port → host port, published on 127.0.0.1; 0 lets the engine pick a free one. */
   ports?: Record<string, number>;
+  /** Names other containers on the network reach this one by. */
+  networkAliases?: string[];
   environment?: Record<string, string>;
   /** `{hostPath: {bind: "/data", mode: "ro"}}`. */
   volumes?: Record<string, { bind: string; mode?: 'ro' | 'rw' }>;
@@ -128,6 +130,22 @@ export class DockerManager {
     }
   }
 
+  /** The host port the engine published a container port on. */
+  async publishedPort(container: Docker.Container, port: string): Promise<number | undefined> {
+    const info = (await container.inspect()) as { NetworkSettings: { Ports: Record<string, { HostPort: string }[] | null> } };
+    const binding = info.NetworkSettings.Ports[port]?.[0];
+    return binding ? Number(binding.HostPort) : undefined;
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Pushes an image already tagged with its registry. */
   async push(ref: string): Promise<void> {
     let stream: Readable;
@@ -173,6 +191,9 @@ export class DockerManager {
           NetworkMode: options.network,
           RestartPolicy: { Name: options.restartPolicy ?? 'unless-stopped' },
         },
+        ...(options.network && options.networkAliases?.length
+          ? { NetworkingConfig: { EndpointsConfig: { [options.network]: { Aliases: options.networkAliases } } } }
+          : {}),
       });
       await container.start();
       return container;

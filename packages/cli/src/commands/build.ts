@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DockerManager } from '@nimbus/docker';
-import { loadApp, NimbusError } from '@nimbus/model';
+import { type AppSpec, loadApp, NimbusError } from '@nimbus/model';
 import { dockerfileFor, imageRepository } from '@nimbus/render';
 import { inspectBuildContexts } from '../build-context.js';
 import type { CliContext } from '../context.js';
@@ -44,26 +44,31 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
   );
 }
 
-/** `nimbus build`: every service with a build context, in parallel, tagged by content (or --tag), optionally pushed. */
-export async function runBuild(specArgs: string[], opts: BuildCommandOptions, ctx: CliContext): Promise<number> {
-  const paths = await resolveSpecPaths(specArgs, ctx.cwd);
-  const loaded = loadApp(await readSpecInputs(paths, ctx.cwd), { environment: opts.env });
-  const spec = loaded.spec;
-  const specDir = dirname(resolve(ctx.cwd, paths[0] ?? '.'));
-  const extraArgs = Object.fromEntries(
-    (opts.buildArg ?? []).map((a) => {
-      const i = a.indexOf('=');
-      if (i <= 0) throw new NimbusError('NIMBUS_USAGE', `--build-arg takes KEY=VALUE, got '${a}'`);
-      return [a.slice(0, i), a.slice(i + 1)];
-    }),
-  );
+export interface BuiltImage {
+  service: string;
+  image: string;
+  id: string;
+  seconds: number;
+}
+
+/** Builds the images of every service with a build context; shared by `nimbus build` and `nimbus up`. */
+export async function buildImages(args: {
+  spec: AppSpec;
+  specPath: string;
+  cwd: string;
+  docker: DockerManager;
+  tag?: string;
+  buildArgs?: Record<string, string>;
+  parallel?: number;
+  push?: boolean;
+  log: (line: string) => void;
+}): Promise<BuiltImage[]> {
+  const { spec, docker } = args;
+  const specDir = dirname(resolve(args.cwd, args.specPath));
   const services = Object.entries(spec.spec.services).filter(([, s]) => s.build);
-  if (services.length === 0)
-    throw new NimbusError('NIMBUS_USAGE', 'no service declares a build context', { hint: 'add build: { context: ./dir } to a service' });
-  const docker = new DockerManager({ host: opts.dockerHost ?? ctx.env.DOCKER_HOST });
-  const detected = inspectBuildContexts(spec, paths[0] ?? 'nimbus.yaml', ctx.cwd);
-  const results: { service: string; image: string; id: string; seconds: number }[] = [];
-  await inParallel(services, Number(opts.parallel ?? 2), async ([name, svc]) => {
+  const detected = inspectBuildContexts(spec, args.specPath, args.cwd);
+  const results: BuiltImage[] = [];
+  await inParallel(services, args.parallel ?? 2, async ([name, svc]) => {
     const context = resolve(specDir, svc.build?.context ?? '.');
     let dockerfile = svc.build?.dockerfile;
     let generated: string | undefined;
@@ -73,34 +78,63 @@ export async function runBuild(specArgs: string[], opts: BuildCommandOptions, ct
         dockerfile = 'Dockerfile';
       } catch {
         const info = detected[name];
-        if (!info)
+        if (!info) {
           throw new NimbusError('NIMBUS_USAGE', `service '${name}' has no Dockerfile and its context is not Node, Go or Python`, {
-            hint: `add ${relative(ctx.cwd, join(context, 'Dockerfile'))}`,
+            hint: `add ${relative(args.cwd, join(context, 'Dockerfile'))}`,
           });
+        }
         generated = join(context, '.nimbus.Dockerfile');
         writeFileSync(generated, dockerfileFor(info, svc.ports?.[0]?.port));
         dockerfile = '.nimbus.Dockerfile';
       }
     }
-    const image = `${imageRepository(spec, name, svc)}:${opts.tag ?? contextHash(context)}`;
-    ctx.stderr.write(`building ${name} -> ${image}\n`);
+    const image = `${imageRepository(spec, name, svc)}:${args.tag ?? contextHash(context)}`;
+    args.log(`building ${name} -> ${image}`);
     const t0 = performance.now();
     try {
       const id = await docker.buildImage({
         context,
         tag: image,
         dockerfile,
-        buildArgs: { ...svc.build?.args, ...extraArgs },
+        buildArgs: { ...svc.build?.args, ...args.buildArgs },
         target: svc.build?.target,
       });
-      if (opts.push) await docker.push(image);
-      results.push({ service: name, image, id, seconds: (performance.now() - t0) / 1000 });
-      ctx.stderr.write(`built ${name} in ${((performance.now() - t0) / 1000).toFixed(1)}s${opts.push ? ', pushed' : ''}\n`);
+      if (args.push) await docker.push(image);
+      const seconds = (performance.now() - t0) / 1000;
+      results.push({ service: name, image, id, seconds });
+      args.log(`built ${name} in ${seconds.toFixed(1)}s${args.push ? ', pushed' : ''}`);
     } finally {
       if (generated) rmSync(generated, { force: true });
     }
   });
-  results.sort((a, b) => a.service.localeCompare(b.service));
+  return results.sort((a, b) => a.service.localeCompare(b.service));
+}
+
+/** `nimbus build`: every service with a build context, in parallel, tagged by content (or --tag), optionally pushed. */
+export async function runBuild(specArgs: string[], opts: BuildCommandOptions, ctx: CliContext): Promise<number> {
+  const paths = await resolveSpecPaths(specArgs, ctx.cwd);
+  const spec = loadApp(await readSpecInputs(paths, ctx.cwd), { environment: opts.env }).spec;
+  const buildArgs = Object.fromEntries(
+    (opts.buildArg ?? []).map((a) => {
+      const i = a.indexOf('=');
+      if (i <= 0) throw new NimbusError('NIMBUS_USAGE', `--build-arg takes KEY=VALUE, got '${a}'`);
+      return [a.slice(0, i), a.slice(i + 1)];
+    }),
+  );
+  if (!Object.values(spec.spec.services).some((s) => s.build)) {
+    throw new NimbusError('NIMBUS_USAGE', 'no service declares a build context', { hint: 'add build: { context: ./dir } to a service' });
+  }
+  const results = await buildImages({
+    spec,
+    specPath: paths[0] ?? 'nimbus.yaml',
+    cwd: ctx.cwd,
+    docker: new DockerManager({ host: opts.dockerHost ?? ctx.env.DOCKER_HOST }),
+    tag: opts.tag,
+    buildArgs,
+    parallel: Number(opts.parallel ?? 2),
+    push: opts.push,
+    log: (l) => ctx.stderr.write(`${l}\n`),
+  });
   if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else for (const r of results) ctx.stdout.write(`${r.service.padEnd(16)} ${r.image}  ${r.id.slice(7, 19)}\n`);
   return 0;
