@@ -1,0 +1,34 @@
+import { loadApp } from '@nimbus/model';
+import { resolveApp } from '@nimbus/render';
+import { describe, expect, it } from 'vitest';
+import { startOrder } from '../src/commands/up.js';
+
+const app = (services: string) =>
+  resolveApp(
+    loadApp([{ text: `apiVersion: nimbus.dev/v1alpha1\nkind: App\nmetadata: { name: a }\nspec:\n  services:\n${services}` }]).spec,
+  );
+
+describe('startOrder', () => {
+  it('starts every dependency before its dependents', () => {
+    const order = startOrder(
+      app(
+        '    web: { image: w:1, dependsOn: [api] }\n    api: { image: a:1, dependsOn: [auth, search] }\n    auth: { image: b:1 }\n    search: { image: s:1, dependsOn: [auth] }\n',
+      ).services,
+    ).map((s) => s.name);
+    for (const [before, after] of [
+      ['auth', 'search'],
+      ['search', 'api'],
+      ['auth', 'api'],
+      ['api', 'web'],
+    ]) {
+      expect(order.indexOf(before as string), `${before} before ${after}`).toBeLessThan(order.indexOf(after as string));
+    }
+    expect(order).toHaveLength(4);
+  });
+
+  it('reports a dependency cycle instead of looping', () => {
+    expect(() => startOrder(app('    a: { image: a:1, dependsOn: [b] }\n    b: { image: b:1, dependsOn: [a] }\n').services)).toThrow(
+      /dependency cycle: a -> b -> a/,
+    );
+  });
+});
