@@ -130,19 +130,22 @@ export function computeScorecard(objects: readonly KubeObject[], app?: ResolvedA
     const a = (field(t.owner, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>;
     return a['prometheus.io/scrape'] === 'true' || monitored;
   });
+  // Dashboards and alert rules are artifacts beside the bundle (or PrometheusRules in it).
+  const dashboards = signals.dashboards ?? (app?.observability.dashboards ? 1 : 0);
+  const alerts = signals.alerts ?? (app?.observability.alerts || ctx.ofKind('PrometheusRule').length ? 1 : 0);
   const observability = factor('Observability', [
     { label: 'metrics scraped', weight: 0.35, score: metrics.score, detail: `${metrics.of} workloads expose scraped metrics` },
     {
       label: 'dashboards',
       weight: 0.2,
-      score: signals.dashboards ?? 0,
-      detail: signals.dashboards ? 'dashboards generated' : 'no dashboard generated',
+      score: dashboards,
+      detail: dashboards ? 'a Grafana dashboard is generated from the metric contract' : 'no dashboard generated',
     },
     {
       label: 'alert rules',
       weight: 0.2,
-      score: signals.alerts ?? 0,
-      detail: signals.alerts ? 'alert rules generated' : 'no alert rules generated',
+      score: alerts,
+      detail: alerts ? 'alert and recording rules are generated' : 'no alert rules generated',
     },
     {
       label: 'structured logs',
