@@ -127,3 +127,50 @@ describe('SBOM', () => {
     expect(bom.components.map((c) => c.purl)).toEqual(['pkg:deb/debian/openssl@3.0.11-1~deb12u2', 'pkg:npm/%40scope/pkg@1.0.0']);
   });
 });
+
+describe('Trivy reports', () => {
+  it('become the same vulnerabilities the offline matcher produces', async () => {
+    const { normalizeTrivy } = await import('@nimbus/check');
+    const vulns = normalizeTrivy({
+      Results: [
+        {
+          Target: 'shop/api:1 (debian 12.5)',
+          Type: 'debian',
+          Vulnerabilities: [
+            {
+              VulnerabilityID: 'CVE-2024-0001',
+              PkgName: 'openssl',
+              InstalledVersion: '3.0.11-1~deb12u2',
+              FixedVersion: '3.0.13-1~deb12u1',
+              Severity: 'HIGH',
+              Title: 'openssl: a flaw',
+            },
+          ],
+        },
+        {
+          Target: 'app/package-lock.json',
+          Type: 'npm',
+          Vulnerabilities: [{ VulnerabilityID: 'GHSA-x', PkgName: 'lodash', InstalledVersion: '4.17.20', Severity: 'moderate' }],
+        },
+        { Target: 'app/go-binary', Type: 'gobinary' },
+      ],
+    });
+    expect(vulns).toEqual([
+      {
+        id: 'CVE-2024-0001',
+        package: { ecosystem: 'Debian', name: 'openssl', version: '3.0.11-1~deb12u2', location: 'shop/api:1 (debian 12.5)' },
+        severity: 'HIGH',
+        summary: 'openssl: a flaw',
+        fixedVersion: '3.0.13-1~deb12u1',
+        aliases: [],
+      },
+      {
+        id: 'GHSA-x',
+        package: { ecosystem: 'npm', name: 'lodash', version: '4.17.20', location: 'app/package-lock.json' },
+        severity: 'UNKNOWN',
+        summary: 'GHSA-x',
+        aliases: [],
+      },
+    ]);
+  });
+});

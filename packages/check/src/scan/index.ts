@@ -8,4 +8,5 @@ export {
   type Vulnerability,
 } from './osv.js';
 export { cycloneDx, parseApkInstalled, parseDpkgStatus, purlOf } from './sbom.js';
+export { normalizeTrivy } from './trivy.js';
 export { compareDebian, compareFor, compareSemver } from './versions.js';

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,6 +10,7 @@ import {
   formatFindingsSarif,
   formatFindingsText,
   matchAdvisories,
+  normalizeTrivy,
   type OsvAdvisory,
   SEVERITY_ORDER,
   type Vulnerability,
@@ -72,6 +74,9 @@ export async function runScan(image: string, opts: ScanOptions, ctx: CliContext)
   if (failOn !== 'NONE' && !(SEVERITY_ORDER as readonly string[]).includes(failOn)) {
     throw new NimbusError('NIMBUS_USAGE', `--fail-on must be none, low, medium, high or critical, got '${opts.failOn}'`);
   }
+  // With no advisory directory and Trivy installed, Trivy's findings go through the same gate and formats.
+  if (!opts.advisories && !opts.sbom && hasTrivy(ctx.env))
+    return report(image, normalizeTrivy(runTrivy(image, opts, ctx)), undefined, failOn, opts, ctx);
   const docker = new DockerManager({ host: opts.dockerHost ?? ctx.env.DOCKER_HOST });
   const packages = await inventoryImage(docker.docker, image);
   if (opts.sbom) {
@@ -85,14 +90,41 @@ export async function runScan(image: string, opts: ScanOptions, ctx: CliContext)
   }
   const advisories = opts.advisories ? await readAdvisories(resolve(ctx.cwd, opts.advisories)) : [];
   if (!opts.advisories) ctx.stderr.write('no --advisories directory given: only the inventory was taken\n');
-  const vulns = matchAdvisories(packages, advisories);
+  return report(image, matchAdvisories(packages, advisories), packages.length, failOn, opts, ctx);
+}
+
+function hasTrivy(env: NodeJS.ProcessEnv): boolean {
+  return spawnSync('trivy', ['--version'], { env, stdio: 'ignore' }).status === 0;
+}
+
+function runTrivy(image: string, opts: ScanOptions, ctx: CliContext): Parameters<typeof normalizeTrivy>[0] {
+  const host = opts.dockerHost ?? ctx.env.DOCKER_HOST;
+  const r = spawnSync('trivy', ['image', '--quiet', '--format', 'json', '--scanners', 'vuln', image], {
+    env: { ...ctx.env, ...(host ? { DOCKER_HOST: host } : {}) },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new NimbusError('NIMBUS_DOCKER', `trivy failed on ${image}: ${(r.stderr || '').trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout);
+}
+
+async function report(
+  image: string,
+  vulns: Vulnerability[],
+  packageCount: number | undefined,
+  failOn: string,
+  opts: ScanOptions,
+  ctx: CliContext,
+): Promise<number> {
   const findings = vulns.map((v) => vulnerabilityFinding(v, image));
   const format = opts.output ?? 'text';
-  if (format === 'json') ctx.stdout.write(formatFindingsJson(findings, { image, packages: packages.length, vulnerabilities: vulns }));
+  if (format === 'json') ctx.stdout.write(formatFindingsJson(findings, { image, packages: packageCount, vulnerabilities: vulns }));
   else if (format === 'sarif') ctx.stdout.write(formatFindingsSarif(findings, [], VERSION));
   else {
     const paint = await painterFor(ctx.stdout, ctx.env);
-    ctx.stdout.write(`${image}: ${packages.length} packages, ${vulns.length} known vulnerabilities\n`);
+    ctx.stdout.write(
+      `${image}: ${packageCount === undefined ? 'scanned by trivy' : `${packageCount} packages`}, ${vulns.length} known vulnerabilities\n`,
+    );
     if (findings.length) ctx.stdout.write(formatFindingsText(findings, paint));
   }
   const threshold = SEVERITY_ORDER.indexOf(failOn as AdvisorySeverity);
