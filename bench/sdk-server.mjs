@@ -2,14 +2,14 @@
 // 250 ms, CPU time and requests counted per mode (a paired A/B, so machine
 // noise hits all modes alike). Prints a JSON summary on SIGTERM.
 import { createServer } from 'node:http';
-import { Writable } from 'node:stream';
 import { createHealth, createLogger, createMetrics, createRouteMatcher, instrumentHandler } from '@nimbus/runtime';
 import pino from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 const modes = (process.env.MODES ?? 'bare,sdk').split(',');
 const workUs = Number(process.env.WORK_US ?? 0);
-const sink = new Writable({ write: (_c, _e, done) => done() });
+// Log lines go to /dev/null: the SDK through its own buffered writer, the naive build through pino's default one.
+const sdkLog = () => ({ destination: '/dev/null', requestSampleRate: Number(process.env.LOG_SAMPLE ?? 0.1) });
 
 function burn(us) {
   if (!us) return;
@@ -22,16 +22,34 @@ const bare = (_req, res) => {
 };
 const route = createRouteMatcher(['/products/:id']);
 
-// Nimbus SDK: metrics with bound children, request log (sampled), health.
+// Nimbus SDK with its defaults: metrics, request log (sampled), health.
 const sdk = instrumentHandler(
   {
     metrics: createMetrics({ service: 'bench', processMetrics: false }),
-    logger: createLogger({ stream: sink, requestSampleRate: Number(process.env.LOG_SAMPLE ?? 0.1) }),
+    logger: createLogger(sdkLog()),
     health: createHealth(),
   },
   bare,
   (req) => route(req.url ?? ''),
 );
+
+const sdkEcho = instrumentHandler(
+  {
+    metrics: createMetrics({ service: 'bench', processMetrics: false }),
+    logger: createLogger(sdkLog()),
+    health: createHealth(),
+    echoRequestId: true,
+  },
+  bare,
+  (req) => route(req.url ?? ''),
+);
+
+// Diagnostic modes: the middleware with only its 'close' hook and route match, then metrics only, then the log only.
+const hookOnly = instrumentHandler({}, bare, (req) => route(req.url ?? ''));
+const metricsOnly = instrumentHandler({ metrics: createMetrics({ service: 'bench', processMetrics: false }) }, bare, (req) =>
+  route(req.url ?? ''),
+);
+const logOnly = instrumentHandler({ logger: createLogger(sdkLog()) }, bare, (req) => route(req.url ?? ''));
 
 // The naive build: label objects and a full pino line on every request.
 const registry = new Registry();
@@ -42,7 +60,7 @@ const histogram = new Histogram({
   labelNames: ['method', 'route', 'status'],
   registers: [registry],
 });
-const log = pino({ base: null }, sink);
+const log = pino({ base: null }, pino.destination('/dev/null'));
 const naive = (req, res) => {
   const t0 = process.hrtime.bigint();
   res.once('finish', () => {
@@ -55,18 +73,40 @@ const naive = (req, res) => {
   bare(req, res);
 };
 
-const handlers = { bare, bare2: bare, sdk, naive };
-const stats = Object.fromEntries(modes.map((m) => [m, { requests: 0, cpuUs: 0, ms: 0 }]));
-let current = 0;
+// Diagnostic modes: what one response header, or one 'close' listener, costs on its own.
+const header = (req, res) => {
+  res.setHeader('x-request-id', '0123456789abcdef01234567');
+  bare(req, res);
+};
+const listener = (req, res) => {
+  res.on('close', () => {});
+  bare(req, res);
+};
+const handlers = { bare, bare2: bare, sdk, sdkEcho, naive, header, listener, hookOnly, metricsOnly, logOnly };
+const stats = Object.fromEntries(modes.map((m) => [m, { requests: 0, cpuUs: 0, userUs: 0, ms: 0 }]));
+// Modes run in a fresh random order each cycle so none always follows the
+// same neighbour, and the young generation is collected at every switch so a
+// mode pays for its own garbage (run with --expose-gc).
+const shuffled = () => modes.map((_, i) => i).sort(() => Math.random() - 0.5);
+let order = shuffled();
+let slot = 0;
+let current = order[0];
 let windowStart = { cpu: process.cpuUsage(), at: performance.now(), requests: 0 };
 let requests = 0;
 setInterval(() => {
+  globalThis.gc?.({ type: 'minor', execution: 'sync' });
   const cpu = process.cpuUsage(windowStart.cpu);
   const s = stats[modes[current]];
   s.requests += requests - windowStart.requests;
   s.cpuUs += cpu.user + cpu.system;
+  s.userUs += cpu.user;
   s.ms += performance.now() - windowStart.at;
-  current = (current + 1) % modes.length;
+  slot++;
+  if (slot === order.length) {
+    order = shuffled();
+    slot = 0;
+  }
+  current = order[slot];
   windowStart = { cpu: process.cpuUsage(), at: performance.now(), requests };
 }, 250).unref();
 

@@ -59,12 +59,36 @@ describe('the cache on a real Redis Cluster (3 masters, 3 replicas)', () => {
     }
   });
 
-  it('reads keys spread over every master in one batch per node', async () => {
+  const evalCalls = () =>
+    testRedisNodes()
+      .map((n) => /cmdstat_eval:calls=(\d+)/.exec(redisCli(n.port, 'info', 'commandstats'))?.[1] ?? '0')
+      .reduce((a, c) => a + Number(c), 0);
+
+  it('reads keys spread over every master with one command per node', async () => {
     const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
     await Promise.all(keys.map((k, i) => cache.set(k, i, 60)));
+    const before = evalCalls();
     const values = await cache.getMany<number>([...keys, 'missing']);
     expect(values.slice(0, 300)).toEqual(keys.map((_, i) => i));
     expect(values[300]).toBeUndefined();
+    expect(evalCalls() - before).toBe(3);
+  });
+
+  it('still reads every key when its slot map is stale (the node refuses, redirect-following reads answer)', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `stale${i}`);
+    await Promise.all(keys.map((k, i) => cache.set(k, i, 60)));
+    const slots = cache.client.slots;
+    const owners = [...new Set(slots.map((s) => s?.[0]).filter(Boolean))] as string[];
+    const saved = slots.map((s) => (s ? [...s] : s));
+    // Point every slot at one master, as if the map predated a resharding.
+    for (let i = 0; i < slots.length; i++) if (slots[i]) slots[i] = [owners[0] as string];
+    try {
+      expect(await cache.getMany<number>(keys)).toEqual(keys.map((_, i) => i));
+    } finally {
+      saved.forEach((s, i) => {
+        if (s) slots[i] = s;
+      });
+    }
   });
 
   it('counts hits, misses and latency under the shared metric names', async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import calculateSlot from 'cluster-key-slot';
-import { Cluster, type ClusterNode } from 'ioredis';
+import { Cluster, type ClusterNode, Command, type Redis } from 'ioredis';
+import { CommandDeadlines } from './deadlines.js';
 import type { Logger } from './logger.js';
 import { METRIC_NAMES, type Metrics } from './metrics.js';
 
@@ -36,19 +37,15 @@ export interface Cache {
 }
 
 /**
- * ioredis queues commands while it has no connection and only times them out
- * once sent, so a cluster that is entirely down would hang callers: every
- * operation gets its own deadline as well.
+ * Reads many keys of one node in one command. `allow-cross-slot-keys` (Redis
+ * 7) lets a script touch keys of several slots as long as the node serves
+ * them all; a key that moved makes the script fail, and the caller falls back
+ * to single reads that follow redirections.
  */
-function withDeadline<T>(client: Cluster, work: Promise<T>, ms: number, what: string): Promise<T> {
-  // Connected, ioredis's commandTimeout already bounds each command: no timer on the hot path.
-  if (client.status === 'ready') return work;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`cache ${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
+const MULTI_SLOT_GET = `#!lua flags=allow-cross-slot-keys,no-writes
+local out = {}
+for i, k in ipairs(ARGV) do out[i] = redis.call('GET', k) or false end
+return out`;
 
 const RELEASE_LOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,8 +67,17 @@ export function createCache(options: CacheOptions): Cache {
     enableOfflineQueue: true,
     clusterRetryStrategy: (times) => Math.min(100 * times, 2_000),
     slotsRefreshTimeout: 2_000,
-    redisOptions: { commandTimeout: options.commandTimeoutMs ?? 500, maxRetriesPerRequest: 2, connectTimeout: 2_000 },
+    // No ioredis commandTimeout: every cache command carries its own deadline (see CommandDeadlines).
+    redisOptions: { maxRetriesPerRequest: 2, connectTimeout: 2_000 },
   });
+  const timeoutMs = options.commandTimeoutMs ?? 500;
+  const deadlines = new CommandDeadlines(timeoutMs);
+  /** Sends one command, to the slot owner or to `node`, bounded by the command deadline. */
+  const send = <T>(name: string, args: (string | number)[], node?: Redis): Promise<T> => {
+    const command = new Command(name, args, { replyEncoding: 'utf8' });
+    (node ?? client).sendCommand(command);
+    return deadlines.track<T>(command);
+  };
   client.on('error', (err) => options.logger?.warn('redis cluster error', { error: err.message }));
   const requests = options.metrics?.counter(METRIC_NAMES.cacheRequests, 'Cache operations by outcome (hit, miss, error).', [
     'op',
@@ -88,8 +94,6 @@ export function createCache(options: CacheOptions): Cache {
   const errored = requests?.labels('get', 'error');
   const getTime = latency?.labels('get');
   const inflight = new Map<string, Promise<unknown>>();
-  // Room for ioredis's own retry (maxRetriesPerRequest 2) before the caller gives up.
-  const opDeadline = 4 * (options.commandTimeoutMs ?? 500);
 
   const ttlWithJitter = (ttl: number) => Math.max(1, Math.round(ttl * (1 + (Math.random() * 2 - 1) * jitter)));
   const decode = <T>(raw: string | null): T | undefined => (raw === null ? undefined : (JSON.parse(raw) as T));
@@ -97,7 +101,7 @@ export function createCache(options: CacheOptions): Cache {
   // The hit path is a plain promise chain: no async-function frames between the caller and Redis.
   const get = <T>(key: string): Promise<T | undefined> => {
     const t0 = getTime ? performance.now() : 0;
-    return withDeadline(client, client.get(prefix + key), opDeadline, 'get').then(
+    return send<string | null>('get', [prefix + key]).then(
       (raw) => {
         getTime?.observe((performance.now() - t0) / 1000);
         if (raw === null) {
@@ -115,14 +119,14 @@ export function createCache(options: CacheOptions): Cache {
   };
 
   const set = async (key: string, value: unknown, ttlSeconds = defaultTtl) =>
-    (await client.set(prefix + key, JSON.stringify(value), 'EX', ttlWithJitter(ttlSeconds))) === 'OK';
+    (await send<string | null>('set', [prefix + key, JSON.stringify(value), 'EX', ttlWithJitter(ttlSeconds)])) === 'OK';
 
   const load = async <T>(key: string, loader: () => Promise<T>, ttl: number): Promise<T> => {
     const lockKey = `${prefix}{${key}}:lock`;
     const token = randomBytes(8).toString('hex');
     let locked = false;
     try {
-      locked = (await withDeadline(client, client.set(lockKey, token, 'PX', lockTtl, 'NX'), opDeadline, 'lock')) === 'OK';
+      locked = (await send<string | null>('set', [lockKey, token, 'PX', lockTtl, 'NX'])) === 'OK';
     } catch {
       return loader();
     }
@@ -141,8 +145,29 @@ export function createCache(options: CacheOptions): Cache {
       await set(key, value, ttl).catch((err: Error) => options.logger?.warn('cache set failed', { key, error: err.message }));
       return value;
     } finally {
-      await withDeadline(client, client.eval(RELEASE_LOCK, 1, lockKey, token), opDeadline, 'unlock').catch(() => undefined);
+      await send('eval', [RELEASE_LOCK, 1, lockKey, token]).catch(() => undefined);
     }
+  };
+
+  let scriptsUsable = true;
+  const nodeAt = (owner: string) => client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+
+  // The fallback routes each key by ioredis's current slot map and follows redirections; slower, but always right.
+  const singleReads = (fullKeys: string[]): Promise<(string | null)[]> =>
+    Promise.all(fullKeys.map((k) => send<string | null>('get', [k]).catch(() => null)));
+
+  const readGroup = async (owner: string, fullKeys: string[]): Promise<(string | null)[]> => {
+    const node = scriptsUsable && fullKeys.length > 1 ? nodeAt(owner) : undefined;
+    if (node) {
+      try {
+        const raws = await send<(string | null)[]>('eval', [MULTI_SLOT_GET, 0, ...fullKeys], node);
+        if (Array.isArray(raws) && raws.length === fullKeys.length) return raws;
+      } catch (err) {
+        // Script flags need Redis 7; older servers reject the shebang for good. Moved keys only fail this call.
+        if (/compil|flag|shebang/i.test((err as Error).message)) scriptsUsable = false;
+      }
+    }
+    return singleReads(fullKeys);
   };
 
   return {
@@ -150,12 +175,19 @@ export function createCache(options: CacheOptions): Cache {
     get,
     set,
     async delete(key) {
-      return (await withDeadline(client, client.del(prefix + key), opDeadline, 'delete')) > 0;
+      return (await send<number>('del', [prefix + key])) > 0;
     },
     getOrLoad<T>(key: string, loader: () => Promise<T>, ttlSeconds = defaultTtl): Promise<T> {
-      return get<T>(key).then(
-        (cached) => {
-          if (cached !== undefined) return cached;
+      // One promise step on a hit: the read, its decoding and its metrics in a single callback.
+      const t0 = getTime ? performance.now() : 0;
+      return send<string | null>('get', [prefix + key]).then(
+        (raw) => {
+          getTime?.observe((performance.now() - t0) / 1000);
+          if (raw !== null) {
+            hit?.inc();
+            return JSON.parse(raw) as T;
+          }
+          miss?.inc();
           const pending = inflight.get(key);
           if (pending) return pending as Promise<T>;
           const p = load(key, loader, ttlSeconds).finally(() => inflight.delete(key));
@@ -163,13 +195,14 @@ export function createCache(options: CacheOptions): Cache {
           return p;
         },
         (err: Error) => {
+          errored?.inc();
           options.logger?.warn('cache unavailable, loading directly', { key, error: err.message });
           return loader();
         },
       );
     },
     async getMany<T>(keys: readonly string[]) {
-      // A cluster pipeline must stay on one node: batch the keys by the master that owns their slot.
+      // Group the keys by the master that owns their slot: one script call per master.
       const groups = new Map<string, number[]>();
       keys.forEach((k, i) => {
         const owner = client.slots[calculateSlot(prefix + k)]?.[0] ?? 'unknown';
@@ -179,12 +212,13 @@ export function createCache(options: CacheOptions): Cache {
       });
       const out = new Array<T | undefined>(keys.length);
       await Promise.all(
-        [...groups.values()].map(async (indexes) => {
-          const pipeline = client.pipeline();
-          for (const i of indexes) pipeline.get(prefix + (keys[i] as string));
-          const results = (await withDeadline(client, pipeline.exec(), opDeadline, 'getMany')) ?? [];
-          results.forEach(([err, raw], j) => {
-            out[indexes[j] as number] = err ? undefined : decode<T>(raw as string | null);
+        [...groups].map(async ([owner, indexes]) => {
+          const raws = await readGroup(
+            owner,
+            indexes.map((i) => prefix + (keys[i] as string)),
+          );
+          raws.forEach((raw, j) => {
+            out[indexes[j] as number] = decode<T>(raw);
           });
         }),
       );
@@ -200,6 +234,7 @@ export function createCache(options: CacheOptions): Cache {
       );
     },
     async close() {
+      deadlines.stop();
       await client.quit().catch(() => client.disconnect());
     },
   };

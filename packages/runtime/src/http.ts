@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Health } from './health.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import { childContext, formatTraceparent, parseTraceparent, randomHex, type TraceContext } from './trace.js';
+import { childContext, parseTraceparent, type TraceContext } from './trace.js';
 
 export interface Observability {
   metrics?: Metrics;
@@ -10,6 +10,12 @@ export interface Observability {
   health?: Health;
   /** Path of the metrics endpoint Nimbus scrapes (default /metrics). */
   metricsPath?: string;
+  /**
+   * Echo the request id in an `x-request-id` response header (default false:
+   * it makes every request pay for an id, where otherwise only logged or
+   * traced requests do).
+   */
+  echoRequestId?: boolean;
 }
 
 export interface RequestContext {
@@ -17,12 +23,26 @@ export interface RequestContext {
   trace: TraceContext;
 }
 
-// A side table, not a property: adding fields to IncomingMessage changes its shape and slows every access.
-const contexts = new WeakMap<IncomingMessage, RequestContext>();
+// Cached on the request under a symbol rather than in a WeakMap: every request
+// takes the same shape transition, and a WeakMap keyed by requests makes each GC trace ephemerons.
+const CONTEXT = Symbol('nimbus.requestContext');
+type WithContext = IncomingMessage & { [CONTEXT]?: RequestContext };
 
-/** The request id and trace of a request handled by the middleware. */
-export function requestContext(req: IncomingMessage): RequestContext | undefined {
-  return contexts.get(req);
+/**
+ * The request id and trace of a request: the caller's `x-request-id` and
+ * `traceparent` when sent, new ids otherwise. Made on first use and kept for
+ * the request, so requests nobody logs or traces never pay for ids.
+ */
+export function requestContext(req: IncomingMessage): RequestContext {
+  const cached = (req as WithContext)[CONTEXT];
+  if (cached) return cached;
+  const headers = tracingHeaders(req);
+  const trace = childContext(parseTraceparent(headers.traceparent));
+  // Without a caller-supplied id the trace id serves as the request id: one id to search logs and traces by.
+  const requestId = headers.requestId && headers.requestId.length <= 128 ? headers.requestId : trace.traceId;
+  const ctx = { requestId, trace };
+  (req as WithContext)[CONTEXT] = ctx;
+  return ctx;
 }
 
 /** The path of a request URL without its query string. */
@@ -32,15 +52,21 @@ export function pathOf(url: string | undefined): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-function begin(req: IncomingMessage, res: ServerResponse): RequestContext {
-  const header = req.headers['x-request-id'];
-  const requestId = (typeof header === 'string' && header.length <= 128 ? header : undefined) ?? randomHex(12);
-  const trace = childContext(parseTraceparent(req.headers.traceparent as string | undefined));
-  const ctx = { requestId, trace };
-  contexts.set(req, ctx);
-  res.setHeader('x-request-id', requestId);
-  res.setHeader('traceparent', formatTraceparent(trace));
-  return ctx;
+/**
+ * The two headers the middleware reads, found in `rawHeaders`: touching
+ * `req.headers` makes Node build the whole header object, which costs more
+ * than the rest of the instrumentation together.
+ */
+function tracingHeaders(req: IncomingMessage): { requestId?: string; traceparent?: string } {
+  const raw = req.rawHeaders;
+  let requestId: string | undefined;
+  let traceparent: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 12 && requestId === undefined && name.toLowerCase() === 'x-request-id') requestId = raw[i + 1];
+    else if (name.length === 11 && traceparent === undefined && name.toLowerCase() === 'traceparent') traceparent = raw[i + 1];
+  }
+  return { requestId, traceparent };
 }
 
 /** Serves probes and /metrics; true when the request was one of those. */
@@ -108,22 +134,30 @@ export function fastifyHooks(app: FastifyLike, o: Observability): void {
 }
 
 function track(o: Observability, req: IncomingMessage, res: ServerResponse, route: () => string): void {
-  const ctx = begin(req, res);
+  // Echoed so callers can quote it; `traceparent` is a request header only (W3C Trace Context).
+  if (o.echoRequestId) res.setHeader('x-request-id', requestContext(req).requestId);
   const method = req.method ?? 'GET';
   const start = performance.now();
-  const inFlight = o.metrics?.inFlight;
-  inFlight?.inc();
-  res.once('close', () => {
-    inFlight?.dec();
+  const metrics = o.metrics;
+  const logger = o.logger;
+  metrics?.inFlight.inc();
+  // 'close' fires exactly once, after 'finish' or on an aborted connection, so a plain listener is enough.
+  res.on('close', () => {
+    const durationMs = performance.now() - start;
     const r = route();
     const status = res.writableFinished ? res.statusCode : 499;
-    o.metrics?.record(method, r, status, (performance.now() - start) / 1000);
-    o.logger?.logRequest({
+    if (metrics) {
+      metrics.inFlight.dec();
+      metrics.record(method, r, status, durationMs / 1000);
+    }
+    if (!logger?.requestLineWanted(status)) return;
+    const ctx = requestContext(req);
+    logger.writeRequestLine({
       method,
       path: pathOf(req.url),
       route: r,
       status,
-      durationMs: performance.now() - start,
+      durationMs,
       requestId: ctx.requestId,
       traceId: ctx.trace.traceId,
       spanId: ctx.trace.spanId,

@@ -14,7 +14,8 @@ export function createRouteMatcher(patterns: readonly string[]): (path: string) 
     ),
   }));
   return (path) => {
-    const clean = path.split('?')[0] ?? path;
+    const q = path.indexOf('?');
+    const clean = q < 0 ? path : path.slice(0, q);
     for (const c of compiled) if (c.regex.test(clean)) return c.pattern;
     return 'unmatched';
   };

@@ -1,17 +1,22 @@
 import { randomFillSync } from 'node:crypto';
 
-// Ids come from a pooled random buffer: one system call per 4 KiB, not two per request.
-const pool = Buffer.alloc(4096);
-let offset = pool.length;
+// Ids are cut from a pooled string of random hex: one system call and one
+// hex conversion per 4 KiB of randomness, not two per request.
+const POOL_BYTES = 4096;
+const pool = Buffer.alloc(POOL_BYTES);
+let hexPool = '';
+let offset = 0;
 
 /** `bytes` random bytes as lower-case hex. */
 export function randomHex(bytes: number): string {
-  if (offset + bytes > pool.length) {
+  const chars = bytes * 2;
+  if (offset + chars > hexPool.length) {
     randomFillSync(pool);
+    hexPool = pool.toString('hex');
     offset = 0;
   }
-  const hex = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
+  const hex = hexPool.slice(offset, offset + chars);
+  offset += chars;
   return hex;
 }
 

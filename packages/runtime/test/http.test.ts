@@ -60,6 +60,11 @@ describe('instrumented node:http service', () => {
     expect(text).toContain('http_requests_total{method="GET",route="unmatched",status="200"} 1');
     expect(text).toContain('http_request_duration_seconds_bucket{le="0.005",method="GET",route="/users/:id",status="200"}');
     expect(text).toContain('http_requests_in_flight 0');
+    expect(text).toContain('http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/users/:id",status="200"} 3');
+    expect(text).toContain('http_request_duration_seconds_count{method="POST",route="/orders",status="200"} 1');
+    expect(text).toMatch(/http_request_duration_seconds_sum\{method="GET",route="\/users\/:id",status="200"\} \d/);
+    expect(text).toContain('# TYPE http_request_duration_seconds histogram');
+    expect(text).toContain('# TYPE http_requests_total counter');
     expect(text).not.toMatch(/route="\/users\/1"/);
   });
 
@@ -69,7 +74,7 @@ describe('instrumented node:http service', () => {
     let seen: unknown;
     const base = await serve(
       instrumentHandler(
-        { logger },
+        { logger, echoRequestId: true },
         (req, res) => {
           seen = requestContext(req);
           res.end('hi');
@@ -82,8 +87,9 @@ describe('instrumented node:http service', () => {
     });
     await sleep(20);
     expect(res.headers.get('x-request-id')).toBe('req-42');
-    expect(res.headers.get('traceparent')).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
-    expect(seen).toMatchObject({ requestId: 'req-42', trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736' } });
+    expect(seen).toMatchObject({ requestId: 'req-42', trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true } });
+    // This hop gets its own span under the caller's trace.
+    expect((seen as { trace: { spanId: string } }).trace.spanId).toMatch(/^(?!00f067aa0ba902b7)[0-9a-f]{16}$/);
     const line = lines.find((l) => l.message === 'request') as Record<string, unknown>;
     expect(line).toMatchObject({
       level: 'info',
@@ -97,6 +103,29 @@ describe('instrumented node:http service', () => {
     });
     expect(typeof line.timestamp).toBe('string');
     expect(typeof line.durationMs).toBe('number');
+  });
+
+  it('keeps request lines valid JSON whatever the path holds, with child bindings and secret-looking keys censored', () => {
+    const { lines, stream } = captureLines();
+    const logger = createLogger({ stream, base: { service: 'api' } }).child({ tenant: 't"1', token: 'abc' });
+    const path = '/a"b\\c\u0001d\ud800é';
+    logger.logRequest({ method: 'GET', path, status: 503, durationMs: 1.23456 });
+    logger.logRequest({ method: 'GET', path: '/ok', status: 200, durationMs: 1 });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ level: 'error', service: 'api', tenant: 't"1', token: '[redacted]', status: 503, durationMs: 1.235 });
+    expect(lines[0]?.path).toBe(JSON.parse(JSON.stringify(path)));
+    expect(lines[1]).toMatchObject({ level: 'info', path: '/ok' });
+  });
+
+  it('samples successful request lines but always logs failures', () => {
+    const { lines, stream } = captureLines();
+    const logger = createLogger({ stream, requestSampleRate: 0.1 });
+    for (let i = 0; i < 2000; i++) logger.logRequest({ method: 'GET', path: '/x', status: 200, durationMs: 1 });
+    for (let i = 0; i < 50; i++) logger.logRequest({ method: 'GET', path: '/x', status: 500, durationMs: 1 });
+    const ok = lines.filter((l) => l.status === 200).length;
+    expect(ok).toBeGreaterThan(100);
+    expect(ok).toBeLessThan(320);
+    expect(lines.filter((l) => l.status === 500)).toHaveLength(50);
   });
 
   it('redacts secrets and logs errors with type and stack, never throwing', () => {
