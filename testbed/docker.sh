@@ -17,9 +17,9 @@ if [ "${1:-}" = "stop" ]; then
   exit 0
 fi
 
-if ! command -v dockerd >/dev/null || [ ! -x /bin/busybox ]; then
+if ! command -v dockerd >/dev/null || [ ! -x /bin/busybox ] || ! command -v redis-server >/dev/null; then
   log "installing docker.io and busybox-static (Debian)"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static; } >/dev/null || { log "FAILED: cannot install docker.io"; exit 1; }
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static redis-server; } >/dev/null || { log "FAILED: cannot install docker.io"; exit 1; }
 fi
 DOCKER() { docker -H "$host" "$@"; }
 
@@ -31,15 +31,59 @@ if ! DOCKER version >/dev/null 2>&1; then
   DOCKER version >/dev/null 2>&1 || { tail -20 "$run/dockerd.log" >&2; log "FAILED: dockerd did not start"; exit 1; }
 fi
 
-if ! DOCKER image inspect nimbus-test/busybox:1.35 >/dev/null 2>&1; then
+# A root filesystem with busybox, a passwd with root and uid 10001, and /tmp.
+new_rootfs() {
+  local rootfs
   rootfs="$(mktemp -d)"
-  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc"
-  chmod 1777 "$rootfs/tmp"
+  mkdir -p "$rootfs/bin" "$rootfs/tmp" "$rootfs/etc" "$rootfs/data"
+  chmod 1777 "$rootfs/tmp" "$rootfs/data"
   cp /bin/busybox "$rootfs/bin/"
   for applet in sh echo cat ls sleep wget nc httpd env id true false mkdir; do ln -s busybox "$rootfs/bin/$applet"; done
   printf 'root:x:0:0:root:/:/bin/sh\napp:x:10001:10001:app:/tmp:/bin/sh\n' >"$rootfs/etc/passwd"
-  tar -C "$rootfs" -c . | DOCKER import -c 'ENV PATH=/bin' - nimbus-test/busybox:1.35 >/dev/null
+  echo "$rootfs"
+}
+
+# Copies host binaries and every shared library they load, at the same paths.
+add_binaries() {
+  local rootfs="$1" bin lib
+  shift
+  for bin in "$@"; do
+    mkdir -p "$rootfs$(dirname "$bin")"
+    cp -L "$bin" "$rootfs$bin"
+    for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+      mkdir -p "$rootfs$(dirname "$lib")"
+      cp -Ln "$lib" "$rootfs$lib"
+    done
+  done
+}
+
+import_rootfs() {
+  local rootfs="$1" image="$2"
+  shift 2
+  tar -C "$rootfs" -c . | DOCKER import "$@" - "$image" >/dev/null
   rm -rf "$rootfs"
+}
+
+if ! DOCKER image inspect nimbus-test/busybox:1.35 >/dev/null 2>&1; then
+  import_rootfs "$(new_rootfs)" nimbus-test/busybox:1.35 -c 'ENV PATH=/bin'
+fi
+
+# Node for the example services' images, from the host's own Node.
+node_bin="$(readlink -f "$(command -v node)")"
+node_tag="nimbus-test/node:$(node -p 'process.versions.node')"
+if ! DOCKER image inspect "$node_tag" >/dev/null 2>&1; then
+  rootfs="$(new_rootfs)"
+  add_binaries "$rootfs" "$node_bin"
+  [ "$node_bin" = /usr/bin/node ] || { mkdir -p "$rootfs/usr/bin" && ln -s "$node_bin" "$rootfs/usr/bin/node"; }
+  import_rootfs "$rootfs" "$node_tag" -c 'ENV PATH=/usr/bin:/bin'
+fi
+DOCKER tag "$node_tag" nimbus-test/node:20
+
+# Redis for backing services: `redis:7` is the image `nimbus up` runs a redis resource with.
+if ! DOCKER image inspect redis:7 >/dev/null 2>&1; then
+  rootfs="$(new_rootfs)"
+  add_binaries "$rootfs" "$(command -v redis-server)" "$(command -v redis-cli)"
+  import_rootfs "$rootfs" redis:7 -c 'ENV PATH=/usr/bin:/bin' -c 'WORKDIR /data' -c 'CMD ["redis-server"]'
 fi
 log "docker engine ready: $host"
 echo "$host"

@@ -11,6 +11,8 @@ export function inspectBuildContexts(spec: AppSpec, specFile: string, cwd: strin
     if (!svc.build) continue;
     const dir = join(base, svc.build.context);
     const has = (f: string) => existsSync(join(dir, f));
+    // A context with its own Dockerfile is built with it (as `nimbus build` does): nothing to generate.
+    if (has('Dockerfile')) continue;
     if (has('package.json')) {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: string; scripts?: Record<string, string> };
       out[name] = {

@@ -166,18 +166,23 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     ['up', 'Run the whole app on the local Docker engine: network, images, backing services, services in dependency order, readiness.'],
     ['down', 'Remove the containers and network `nimbus up` created.'],
   ] as const) {
-    program
+    const command = program
       .command(name)
       .description(description)
       .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
       .option('-e, --env <name>', 'apply an environment overlay (e.g. dev)')
       .option('--timeout <seconds>', 'how long to wait for readiness', '60')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-      .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)')
-      .action(async (spec, opts) => {
-        const { runDown, runUp } = await import('./commands/up.js');
-        setExit(await (name === 'up' ? runUp : runDown)(spec, opts, ctx));
-      });
+      .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)');
+    if (name === 'up') {
+      command
+        .option('--build-arg <KEY=VALUE...>', 'extra build arguments, e.g. RUNTIME_IMAGE=mirror/node:20')
+        .option('-f, --follow', "stay attached: print every service's output until Ctrl-C");
+    }
+    command.action(async (spec, opts) => {
+      const { runDown, runUp } = await import('./commands/up.js');
+      setExit(await (name === 'up' ? runUp : runDown)(spec, opts, ctx));
+    });
   }
 
   program

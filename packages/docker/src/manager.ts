@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { NimbusError } from '@nimbus/model';
 import Docker from 'dockerode';
 import { pack } from 'tar-fs';
@@ -200,6 +200,54 @@ export class DockerManager {
     } catch (err) {
       throw wrap(err, `run ${options.name}`);
     }
+  }
+
+  /**
+   * Streams a container's output line by line until it stops or `signal`
+   * aborts; `tail` lines of history first.
+   */
+  async followLogs(
+    name: string,
+    onLine: (line: string, stream: 'stdout' | 'stderr') => void,
+    options: { tail?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    let stream: Readable;
+    try {
+      stream = (await this.docker
+        .getContainer(name)
+        .logs({ follow: true, stdout: true, stderr: true, tail: options.tail ?? 100 })) as unknown as Readable;
+    } catch (err) {
+      throw wrap(err, `logs of ${name}`);
+    }
+    const splitter = (kind: 'stdout' | 'stderr') => {
+      let rest = '';
+      return new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          const lines = (rest + chunk.toString('utf8')).split('\n');
+          rest = lines.pop() ?? '';
+          for (const l of lines) onLine(l.replace(/\r$/, ''), kind);
+          done();
+        },
+        final(done) {
+          if (rest) onLine(rest, kind);
+          done();
+        },
+      });
+    };
+    const out = splitter('stdout');
+    const err = splitter('stderr');
+    this.docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((resolve) => {
+      const finish = () => {
+        out.end();
+        err.end();
+        resolve();
+      };
+      stream.once('end', finish);
+      stream.once('close', finish);
+      stream.once('error', finish);
+      options.signal?.addEventListener('abort', () => (stream as Readable & { destroy(): void }).destroy(), { once: true });
+    });
   }
 
   /** Creates a network, or returns the one of that name that exists. */

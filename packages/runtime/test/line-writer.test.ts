@@ -20,7 +20,10 @@ describe('the buffered line writer behind createLogger', () => {
       process.exit(0);`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, file], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5000);
     lines.forEach((l, i) => {
       expect(l.service).toBe('api');

@@ -110,17 +110,22 @@ export async function buildImages(args: {
   return results.sort((a, b) => a.service.localeCompare(b.service));
 }
 
-/** `nimbus build`: every service with a build context, in parallel, tagged by content (or --tag), optionally pushed. */
-export async function runBuild(specArgs: string[], opts: BuildCommandOptions, ctx: CliContext): Promise<number> {
-  const paths = await resolveSpecPaths(specArgs, ctx.cwd);
-  const spec = loadApp(await readSpecInputs(paths, ctx.cwd), { environment: opts.env }).spec;
-  const buildArgs = Object.fromEntries(
-    (opts.buildArg ?? []).map((a) => {
+/** `--build-arg KEY=VALUE` options as a map. */
+export function parseBuildArgs(values: readonly string[] | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (values ?? []).map((a) => {
       const i = a.indexOf('=');
       if (i <= 0) throw new NimbusError('NIMBUS_USAGE', `--build-arg takes KEY=VALUE, got '${a}'`);
       return [a.slice(0, i), a.slice(i + 1)];
     }),
   );
+}
+
+/** `nimbus build`: every service with a build context, in parallel, tagged by content (or --tag), optionally pushed. */
+export async function runBuild(specArgs: string[], opts: BuildCommandOptions, ctx: CliContext): Promise<number> {
+  const paths = await resolveSpecPaths(specArgs, ctx.cwd);
+  const spec = loadApp(await readSpecInputs(paths, ctx.cwd), { environment: opts.env }).spec;
+  const buildArgs = parseBuildArgs(opts.buildArg);
   if (!Object.values(spec.spec.services).some((s) => s.build)) {
     throw new NimbusError('NIMBUS_USAGE', 'no service declares a build context', { hint: 'add build: { context: ./dir } to a service' });
   }

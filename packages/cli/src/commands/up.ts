@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerManager } from '@nimbus/docker';
@@ -6,13 +7,17 @@ import { type AppSpec, loadApp, NimbusError } from '@nimbus/model';
 import { type ResolvedService, resolveApp } from '@nimbus/render';
 import type { CliContext } from '../context.js';
 import { readSpecInputs, resolveSpecPaths } from '../io.js';
-import { buildImages } from './build.js';
+import { assignAllSlots, singleNodeClusterArgs } from '../local-redis.js';
+import { buildImages, parseBuildArgs } from './build.js';
 
 export interface UpOptions {
   env?: string;
   dockerHost?: string;
   timeout?: string;
   output?: string;
+  buildArg?: string[];
+  /** Stay attached and print every service's output until interrupted. */
+  follow?: boolean;
 }
 
 /** Label marking every container and network of a locally running app. */
@@ -40,13 +45,21 @@ export function startOrder(services: readonly ResolvedService[]): ResolvedServic
   return out;
 }
 
+/** One GET on 127.0.0.1; true on a 2xx. node:http rather than fetch: its timeout keeps the process alive while it waits. */
+function probe(port: number, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: '127.0.0.1', port, path, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
 async function waitReady(port: number, path: string, deadline: number): Promise<boolean> {
   while (Date.now() < deadline) {
-    const ok = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return true;
+    if (await probe(port, path)) return true;
     await new Promise((r) => setTimeout(r, 250));
   }
   return false;
@@ -68,32 +81,14 @@ export async function runUp(specArgs: string[], opts: UpOptions, ctx: CliContext
   await docker.cleanupContainers({ label: [`${APP_LABEL}=${appName}`] });
   await docker.createNetwork(network);
 
-  // Backing services run as containers when their image is on the engine; their host becomes the container.
-  const spec: AppSpec = structuredClone(loaded.spec);
-  for (const [name, res] of Object.entries(spec.spec.resources ?? {})) {
-    const image = LOCAL_RESOURCE_IMAGES[res.type];
-    if (!image || !(await docker.imageExists(image))) {
-      log(`resource ${name} (${res.type}) not started: no local image; its host stays ${res.host ?? name}`);
-      continue;
-    }
-    await docker.runContainer({
-      image,
-      name: `${appName}-${name}`,
-      network,
-      networkAliases: [name],
-      labels: { [APP_LABEL]: appName },
-      restartPolicy: 'no',
-    });
-    res.host = name;
-    delete res.namespace;
-    log(`started resource ${name} (${image})`);
-  }
-
+  const deadline = Date.now() + Number((opts.timeout ?? '60').replace(/s$/, '')) * 1000;
+  const spec = await startResources(loaded.spec, { docker, appName, network, deadline, log });
   const built = new Map(
-    (await buildImages({ spec, specPath: paths[0] ?? 'nimbus.yaml', cwd: ctx.cwd, docker, log })).map((b) => [b.service, b.image]),
+    (
+      await buildImages({ spec, specPath: paths[0] ?? 'nimbus.yaml', cwd: ctx.cwd, docker, log, buildArgs: parseBuildArgs(opts.buildArg) })
+    ).map((b) => [b.service, b.image]),
   );
   const app = resolveApp(spec, { images: Object.fromEntries(built) });
-  const deadline = Date.now() + Number((opts.timeout ?? '60').replace(/s$/, '')) * 1000;
   const table: { service: string; image: string; ports: string[]; ready: boolean }[] = [];
   for (const svc of startOrder(app.services)) {
     const configDir = mkdtempSync(join(tmpdir(), `nimbus-${svc.name}-`));
@@ -134,7 +129,85 @@ export async function runUp(specArgs: string[], opts: UpOptions, ctx: CliContext
   }
   if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
   else for (const t of table) ctx.stdout.write(`${t.service.padEnd(16)} ${t.ports.join(', ') || '-'}  ${t.image}\n`);
+  if (opts.follow)
+    await followAll(
+      docker,
+      appName,
+      table.map((t) => t.service),
+      ctx,
+    );
   return 0;
+}
+
+/**
+ * Every service's output, prefixed by its name, until Ctrl-C (or SIGTERM) or
+ * until every container has stopped; the app keeps running afterwards.
+ */
+async function followAll(docker: DockerManager, appName: string, services: string[], ctx: CliContext): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const width = Math.max(...services.map((s) => s.length));
+  try {
+    await Promise.all(
+      services.map((svc) =>
+        docker.followLogs(`${appName}-${svc}`, (line) => ctx.stdout.write(`${svc.padEnd(width)} | ${line}\n`), {
+          tail: 20,
+          signal: stop.signal,
+        }),
+      ),
+    );
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+  ctx.stderr.write(`stopped following; the app keeps running (nimbus down removes it)\n`);
+}
+
+/**
+ * Backing services run as containers when their image is on the engine (none
+ * is ever pulled); the spec returned points each started resource's host at
+ * its container. Redis runs as a one-node cluster so services' cluster
+ * clients work as in production; Postgres trusts local connections.
+ */
+async function startResources(
+  source: AppSpec,
+  run: { docker: DockerManager; appName: string; network: string; deadline: number; log: (l: string) => void },
+): Promise<AppSpec> {
+  const spec: AppSpec = structuredClone(source);
+  for (const [name, res] of Object.entries(spec.spec.resources ?? {})) {
+    const image = LOCAL_RESOURCE_IMAGES[res.type];
+    if (!image || !(await run.docker.imageExists(image))) {
+      run.log(`resource ${name} (${res.type}) not started: no local image; its host stays ${res.host ?? name}`);
+      continue;
+    }
+    const redis = res.type === 'redis';
+    const database = typeof res.params?.database === 'string' ? res.params.database : undefined;
+    const container = await run.docker.runContainer({
+      image,
+      name: `${run.appName}-${name}`,
+      command: redis ? singleNodeClusterArgs(name) : undefined,
+      environment: redis ? {} : { POSTGRES_HOST_AUTH_METHOD: 'trust', ...(database ? { POSTGRES_DB: database } : {}) },
+      ports: redis ? { '6379/tcp': 0 } : {},
+      network: run.network,
+      networkAliases: [name],
+      labels: { [APP_LABEL]: run.appName },
+      restartPolicy: 'no',
+    });
+    if (redis) {
+      const port = await run.docker.publishedPort(container, '6379/tcp');
+      if (!port)
+        throw new NimbusError('NIMBUS_DOCKER', `resource ${name}: redis exited at start`, { hint: `docker logs ${run.appName}-${name}` });
+      await assignAllSlots(port, run.deadline).catch((err: Error) => {
+        throw new NimbusError('NIMBUS_DOCKER', `resource ${name}: ${err.message}`, { hint: `docker logs ${run.appName}-${name}` });
+      });
+    }
+    res.host = name;
+    delete res.namespace;
+    run.log(`started resource ${name} (${image}${redis ? ', one-node cluster' : ''})`);
+  }
+  return spec;
 }
 
 export async function runDown(specArgs: string[], opts: UpOptions, ctx: CliContext): Promise<number> {

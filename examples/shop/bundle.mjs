@@ -1,0 +1,29 @@
+// Bundles each shop service with its dependencies (the Nimbus runtime SDK,
+// prom-client, pino, ioredis) into one file, `<service>/dist/server.mjs`, so
+// its image needs nothing but Node: no registry access during `docker build`.
+import { mkdirSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const here = new URL('.', import.meta.url).pathname;
+const services = ['api', 'web', 'worker'];
+
+await Promise.all(
+  services.map(async (service) => {
+    mkdirSync(`${here}${service}/dist`, { recursive: true });
+    await build({
+      entryPoints: [`${here}${service}/server.js`],
+      outfile: `${here}${service}/dist/server.mjs`,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      // The CommonJS dependencies call require() for Node built-ins, which an ES module lacks.
+      banner: {
+        js: "import { createRequire as nimbusCreateRequire } from 'node:module'; const require = nimbusCreateRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+      legalComments: 'none',
+    });
+  }),
+);
+console.log(`bundled ${services.map((s) => `${s}/dist/server.mjs`).join(', ')}`);
