@@ -1,5 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DockerManager, inventoryImage } from '@nimbus/docker';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,5 +75,52 @@ describe('nimbus scan on an image built in the test', () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('3 packages, 2 known vulnerabilities');
+  });
+});
+
+describe('nimbus scan of an image holding a Go program', () => {
+  const goTag = `nimbus-test/go-program:${Date.now().toString(36)}`;
+  beforeAll(async () => {
+    // The testbed's own etcd, built from its Go module: a real binary with real build info.
+    const versions = readFileSync(join(root, 'testbed/versions.sh'), 'utf8');
+    const etcdVersion = /^ETCD_VERSION=(\S+)/m.exec(versions)?.[1] as string;
+    const cache = process.env.NIMBUS_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nimbus-testbed');
+    const ctx = mkdtempSync(join(tmpdir(), 'nimbus-go-'));
+    copyFileSync(join(cache, `etcd-${etcdVersion}`, 'etcd'), join(ctx, 'etcd'));
+    chmodSync(join(ctx, 'etcd'), 0o755);
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM nimbus-test/busybox:1.35\nCOPY etcd /usr/local/bin/etcd\nUSER 10001\n');
+    await new DockerManager({ host: testDockerHost() }).buildImage({ context: ctx, tag: goTag });
+  }, 120_000);
+
+  it("lists the program's modules and toolchain from its build info and matches Go advisories by semver", async () => {
+    const packages = await inventoryImage(new DockerManager({ host: testDockerHost() }).docker, goTag);
+    const byName = new Map(packages.map((p) => [p.name, p]));
+    expect(byName.get('go.etcd.io/etcd/server/v3')).toMatchObject({ ecosystem: 'Go', version: 'v3.6.16', location: 'usr/local/bin/etcd' });
+    expect(byName.get('go.etcd.io/bbolt')?.version).toMatch(/^v1\./);
+    expect(byName.get('stdlib')?.version).toMatch(/^1\.\d+/);
+    // busybox is a static ELF too, but not a Go program.
+    expect(packages.every((p) => p.location === 'usr/local/bin/etcd')).toBe(true);
+    expect(packages.length).toBeGreaterThan(30);
+
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-scan-go-'));
+    const r = await runCli(
+      [
+        'scan',
+        goTag,
+        '--advisories',
+        join(root, 'test/fixtures/osv'),
+        '--sbom',
+        'sbom.json',
+        '-o',
+        'json',
+        '--docker-host',
+        testDockerHost(),
+      ],
+      dir,
+    );
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(['GO-TEST-9004']);
+    const sbom = JSON.parse(readFileSync(join(dir, 'sbom.json'), 'utf8'));
+    expect(sbom.components.map((c: { purl: string }) => c.purl)).toContain('pkg:golang/go.etcd.io/etcd/server/v3@v3.6.16');
   });
 });

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Package, parseApkInstalled, parseDpkgStatus } from '@nimbus/check';
+import { GoBuildInfoScanner, goPackages, type Package, parseApkInstalled, parseDpkgStatus, parseGoBuildInfo } from '@nimbus/check';
 import { NimbusError } from '@nimbus/model';
 import type Docker from 'dockerode';
 import { extract } from 'tar-stream';
@@ -10,10 +10,30 @@ const NPM = /(^|\/)node_modules\/((?:@[^/]+\/)?[^/@]+)\/package\.json$/;
 
 /** Whether a path inside a layer is one the inventory reads. */
 const wanted = (path: string) => path === DPKG || path === APK || NPM.test(path);
+/** Executables this large may be Go programs carrying their module list; smaller ones are not worth streaming. */
+const GO_CANDIDATE_BYTES = 512 * 1024;
+const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
+type FileKind = 'file' | 'whiteout' | 'go-buildinfo';
+
+/** Streams an executable, keeping only its Go build-info blob (if any), never the whole file. */
+function scanExecutable(body: Readable, done: (blob: Buffer | undefined) => void): void {
+  const scanner = new GoBuildInfoScanner();
+  let first = true;
+  let elf = false;
+  body.on('data', (c: Buffer) => {
+    if (first) {
+      elf = c.subarray(0, 4).equals(ELF);
+      first = false;
+    }
+    if (elf) scanner.push(c);
+  });
+  body.on('end', () => done(elf ? scanner.blob() : undefined));
+}
 
 async function readTar(
   stream: Readable,
-  onFile: (name: string, body: Buffer | undefined, type: string) => Promise<void> | void,
+  onFile: (name: string, body: Buffer | undefined, type: FileKind) => Promise<void> | void,
 ): Promise<void> {
   const ex = extract();
   const done = new Promise<void>((resolve, reject) => {
@@ -22,6 +42,12 @@ async function readTar(
   });
   ex.on('entry', (header, body, next) => {
     const name = header.name.replace(/^\.\//, '');
+    if (header.type === 'file' && !name.endsWith('layer.tar') && (header.mode ?? 0) & 0o111 && (header.size ?? 0) >= GO_CANDIDATE_BYTES && !wanted(name)) {
+      scanExecutable(body as unknown as Readable, (blob) => {
+        void Promise.resolve(blob ? onFile(name, blob, 'go-buildinfo') : undefined).then(() => next());
+      });
+      return;
+    }
     if (header.type !== 'file' || !(wanted(name) || name.endsWith('layer.tar') || name === 'manifest.json')) {
       if (/(^|\/)\.wh\./.test(name)) void Promise.resolve(onFile(name, undefined, 'whiteout')).then(() => body.resume());
       else body.resume();
@@ -46,9 +72,10 @@ async function readTar(
 }
 
 /**
- * The packages inside an image: OS packages (dpkg, apk databases) and npm
- * packages (package.json under node_modules), read from its exported layers
- * in order, so a later layer's change or deletion wins.
+ * The packages inside an image: OS packages (dpkg, apk databases), npm
+ * packages (package.json under node_modules) and the modules and toolchain
+ * Go programs record in their build info, read from its exported layers in
+ * order, so a later layer's change or deletion wins.
  */
 export async function inventoryImage(docker: Docker, image: string): Promise<Package[]> {
   let stream: Readable;
@@ -57,38 +84,42 @@ export async function inventoryImage(docker: Docker, image: string): Promise<Pac
   } catch (err) {
     throw new NimbusError('NIMBUS_DOCKER', `cannot export image ${image}: ${(err as Error).message}`, { cause: err });
   }
-  const perLayer = new Map<string, Map<string, Buffer | undefined>>();
+  const perLayer = new Map<string, Map<string, { kind: FileKind; body: Buffer } | undefined>>();
   let manifest: { Layers: string[] }[] = [];
-  await readTar(stream, (name, body) => {
+  await readTar(stream, (name, body, kind) => {
     if (name === 'manifest.json' && body) {
       manifest = JSON.parse(body.toString('utf8'));
       return;
     }
     const [layer, path] = name.split('!') as [string, string];
     if (!path) return;
-    const files = perLayer.get(layer) ?? new Map<string, Buffer | undefined>();
+    const files = perLayer.get(layer) ?? new Map<string, { kind: FileKind; body: Buffer } | undefined>();
     perLayer.set(layer, files);
     const whiteout = /(^|\/)\.wh\.([^/]+)$/.exec(path);
     if (whiteout) files.set(path.replace(/\.wh\.([^/]+)$/, '$1'), undefined);
-    else files.set(path, body);
+    else if (body) files.set(path, { kind, body });
   });
-  const merged = new Map<string, Buffer>();
+  const merged = new Map<string, { kind: FileKind; body: Buffer }>();
   for (const layer of manifest[0]?.Layers ?? [...perLayer.keys()]) {
-    for (const [path, body] of perLayer.get(layer) ?? []) {
-      if (body) merged.set(path, body);
+    for (const [path, file] of perLayer.get(layer) ?? []) {
+      if (file) merged.set(path, file);
       else for (const key of [...merged.keys()]) if (key === path || key.startsWith(`${path}/`)) merged.delete(key);
     }
   }
   const packages: Package[] = [];
   const dpkg = merged.get(DPKG);
-  if (dpkg) packages.push(...parseDpkgStatus(dpkg.toString('utf8')));
+  if (dpkg) packages.push(...parseDpkgStatus(dpkg.body.toString('utf8')));
   const apk = merged.get(APK);
-  if (apk) packages.push(...parseApkInstalled(apk.toString('utf8')));
-  for (const [path, body] of merged) {
-    const m = NPM.exec(path);
-    if (!m) continue;
+  if (apk) packages.push(...parseApkInstalled(apk.body.toString('utf8')));
+  for (const [path, file] of merged) {
+    if (file.kind === 'go-buildinfo') {
+      const info = parseGoBuildInfo(file.body);
+      if (info) packages.push(...goPackages(info, path));
+      continue;
+    }
+    if (!NPM.test(path)) continue;
     try {
-      const pkg = JSON.parse(body.toString('utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(file.body.toString('utf8')) as { name?: string; version?: string };
       if (pkg.name && pkg.version) packages.push({ ecosystem: 'npm', name: pkg.name, version: pkg.version, location: path });
     } catch {
       // A malformed package.json is not a package.

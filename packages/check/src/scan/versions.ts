@@ -74,8 +74,8 @@ export function compareSemver(a: string, b: string): number {
   return 0;
 }
 
-/** Alpine's versions (1.2.3-r4) compare closely enough to Debian's rules for range checks. */
+/** Alpine's versions (1.2.3-r4) compare closely enough to Debian's rules for range checks. Go modules are semver (`v` optional). */
 export function compareFor(ecosystem: string): (a: string, b: string) => number {
-  if (/^npm$/i.test(ecosystem)) return compareSemver;
+  if (/^(npm|go)$/i.test(ecosystem.split(':')[0] ?? '')) return compareSemver;
   return compareDebian;
 }
