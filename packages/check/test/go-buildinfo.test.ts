@@ -38,7 +38,11 @@ const MODINFO = [
 describe('Go build info', () => {
   it('reads toolchain, main module, dependencies and replacements', () => {
     const info = parseGoBuildInfo(blob('go1.24.6', MODINFO));
-    expect(info).toMatchObject({ goVersion: 'go1.24.6', path: 'example.com/shop/cmd/api', main: { path: 'example.com/shop', version: 'v1.4.2' } });
+    expect(info).toMatchObject({
+      goVersion: 'go1.24.6',
+      path: 'example.com/shop/cmd/api',
+      main: { path: 'example.com/shop', version: 'v1.4.2' },
+    });
     expect(info?.deps).toHaveLength(3);
     expect(info?.deps[1]?.replacedBy).toEqual({ path: 'github.com/fork/lib', version: 'v1.0.3' });
     expect(goPackages(info as NonNullable<typeof info>, 'app').map((p) => `${p.name}@${p.version}`)).toEqual([

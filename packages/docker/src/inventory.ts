@@ -42,7 +42,13 @@ async function readTar(
   });
   ex.on('entry', (header, body, next) => {
     const name = header.name.replace(/^\.\//, '');
-    if (header.type === 'file' && !name.endsWith('layer.tar') && (header.mode ?? 0) & 0o111 && (header.size ?? 0) >= GO_CANDIDATE_BYTES && !wanted(name)) {
+    if (
+      header.type === 'file' &&
+      !name.endsWith('layer.tar') &&
+      (header.mode ?? 0) & 0o111 &&
+      (header.size ?? 0) >= GO_CANDIDATE_BYTES &&
+      !wanted(name)
+    ) {
       scanExecutable(body as unknown as Readable, (blob) => {
         void Promise.resolve(blob ? onFile(name, blob, 'go-buildinfo') : undefined).then(() => next());
       });

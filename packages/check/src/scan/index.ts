@@ -1,3 +1,4 @@
+export { GO_BUILDINFO_MAGIC, type GoBuildInfo, GoBuildInfoScanner, type GoModule, goPackages, parseGoBuildInfo } from './go-buildinfo.js';
 export {
   type AdvisorySeverity,
   inRange,
@@ -7,7 +8,6 @@ export {
   SEVERITY_ORDER,
   type Vulnerability,
 } from './osv.js';
-export { GO_BUILDINFO_MAGIC, type GoBuildInfo, GoBuildInfoScanner, type GoModule, goPackages, parseGoBuildInfo } from './go-buildinfo.js';
 export { cycloneDx, parseApkInstalled, parseDpkgStatus, purlOf } from './sbom.js';
 export { normalizeTrivy } from './trivy.js';
 export { compareDebian, compareFor, compareSemver } from './versions.js';
