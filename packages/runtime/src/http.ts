@@ -69,13 +69,37 @@ function tracingHeaders(req: IncomingMessage): { requestId?: string; traceparent
   return { requestId, traceparent };
 }
 
+/**
+ * The options in one fixed shape: every middleware instance then shares one
+ * hidden class, so the per-request code stays monomorphic even when a process
+ * runs several differently configured servers.
+ */
+interface Settings {
+  metrics: Metrics | undefined;
+  logger: Logger | undefined;
+  health: Health | undefined;
+  metricsPath: string;
+  echoRequestId: boolean;
+}
+
+function settings(o: Observability): Settings {
+  return {
+    metrics: o.metrics,
+    logger: o.logger,
+    health: o.health,
+    metricsPath: o.metricsPath ?? '/metrics',
+    echoRequestId: o.echoRequestId === true,
+  };
+}
+
 /** Serves probes and /metrics; true when the request was one of those. */
-function serveOperational(o: Observability, req: IncomingMessage, res: ServerResponse): boolean {
-  if (o.health?.handle(req, res)) return true;
-  if (o.metrics && req.method === 'GET' && pathOf(req.url) === (o.metricsPath ?? '/metrics')) {
-    void o.metrics.render().then(
+function serveOperational(s: Settings, req: IncomingMessage, res: ServerResponse): boolean {
+  if (s.health?.handle(req, res)) return true;
+  const metrics = s.metrics;
+  if (metrics && req.method === 'GET' && pathOf(req.url) === s.metricsPath) {
+    void metrics.render().then(
       (text) => {
-        res.writeHead(200, { 'content-type': o.metrics?.contentType ?? 'text/plain' });
+        res.writeHead(200, { 'content-type': metrics.contentType });
         res.end(text);
       },
       () => {
@@ -94,57 +118,66 @@ function serveOperational(o: Observability, req: IncomingMessage, res: ServerRes
  * its request id and trace.
  */
 export function instrumentHandler(o: Observability, handler: RequestListener, route: (req: IncomingMessage) => string): RequestListener {
+  const s = settings(o);
   return (req, res) => {
-    if (serveOperational(o, req, res)) return;
-    track(o, req, res, () => route(req));
+    if (serveOperational(s, req, res)) return;
+    track(s, req, res, route, req);
     handler(req, res);
   };
 }
 
+type ExpressRequest = IncomingMessage & { baseUrl?: string; route?: { path?: string } };
+const expressRoute = (req: ExpressRequest) => (req.route?.path !== undefined ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched');
+
 /** Express middleware (mount it first). The route is `req.baseUrl + req.route.path`, known once routing ran. */
 export function expressMiddleware(o: Observability) {
-  return (req: IncomingMessage & { baseUrl?: string; route?: { path?: string } }, res: ServerResponse, next: () => void) => {
-    if (serveOperational(o, req, res)) return;
-    track(o, req, res, () => (req.route?.path !== undefined ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched'));
+  const s = settings(o);
+  return (req: ExpressRequest, res: ServerResponse, next: () => void) => {
+    if (serveOperational(s, req, res)) return;
+    track(s, req, res, expressRoute, req);
     next();
   };
+}
+
+interface FastifyRequest {
+  raw: IncomingMessage;
+  routeOptions?: { url?: string };
 }
 
 interface FastifyLike {
   addHook(
     name: 'onRequest',
-    hook: (
-      request: { raw: IncomingMessage; routeOptions?: { url?: string } },
-      reply: { raw: ServerResponse; hijack?: () => void },
-      done: () => void,
-    ) => void,
+    hook: (request: FastifyRequest, reply: { raw: ServerResponse; hijack?: () => void }, done: () => void) => void,
   ): unknown;
 }
 
+const fastifyRoute = (request: FastifyRequest) => request.routeOptions?.url ?? 'unmatched';
+
 /** Fastify: call `fastifyHooks(app, o)` before routes are registered. The route is Fastify's route URL. */
 export function fastifyHooks(app: FastifyLike, o: Observability): void {
+  const s = settings(o);
   app.addHook('onRequest', (request, reply, done) => {
-    if (serveOperational(o, request.raw, reply.raw)) {
+    if (serveOperational(s, request.raw, reply.raw)) {
       reply.hijack?.();
       return;
     }
-    track(o, request.raw, reply.raw, () => request.routeOptions?.url ?? 'unmatched');
+    track(s, request.raw, reply.raw, fastifyRoute, request);
     done();
   });
 }
 
-function track(o: Observability, req: IncomingMessage, res: ServerResponse, route: () => string): void {
+/** Counts, times and logs one request; `routeOf(routeArg)` names its route once it is known (at the end). */
+function track<R>(s: Settings, req: IncomingMessage, res: ServerResponse, routeOf: (arg: R) => string, routeArg: R): void {
   // Echoed so callers can quote it; `traceparent` is a request header only (W3C Trace Context).
-  if (o.echoRequestId) res.setHeader('x-request-id', requestContext(req).requestId);
+  if (s.echoRequestId) res.setHeader('x-request-id', requestContext(req).requestId);
   const method = req.method ?? 'GET';
   const start = performance.now();
-  const metrics = o.metrics;
-  const logger = o.logger;
+  const { metrics, logger } = s;
   metrics?.inFlight.inc();
   // 'close' fires exactly once, after 'finish' or on an aborted connection, so a plain listener is enough.
   res.on('close', () => {
     const durationMs = performance.now() - start;
-    const r = route();
+    const r = routeOf(routeArg);
     const status = res.writableFinished ? res.statusCode : 499;
     if (metrics) {
       metrics.inFlight.dec();
