@@ -50,7 +50,9 @@ console.log(
 );
 // Separate runs: one configuration per process, as in a service.
 const echo = await run(['bare', 'sdkEcho']);
-console.log(`  with the request id echoed in a response header (echoRequestId): SDK +${f(echo.sdkEcho.usPerReq - echo.bare.usPerReq)} µs/req`);
+console.log(
+  `  with the request id echoed in a response header (echoRequestId): SDK +${f(echo.sdkEcho.usPerReq - echo.bare.usPerReq)} µs/req`,
+);
 const full = await run(['bare', 'sdk'], { LOG_SAMPLE: '1' });
 console.log(`  with every request logged: SDK +${f(full.sdk.usPerReq - full.bare.usPerReq)} µs/req`);
 const work = await run(['bare', 'sdk'], { WORK_US: '250' });
