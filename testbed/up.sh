@@ -73,6 +73,7 @@ if [ -n "$env_file" ]; then
     echo "NIMBUS_TEST_DOCKER_HOST=$docker_host"
     echo "NIMBUS_TEST_REGISTRY=$registry"
     echo "NIMBUS_TEST_KUBECONFIG=$kubeconfig"
+    echo "NIMBUS_TEST_CONTAINER_LOG=$NIMBUS_RUN/container.log"
     echo "NIMBUS_TESTBED_KWOK_WORKDIR=$KWOK_WORKDIR"
     echo "NIMBUS_TESTBED_CLUSTER=$cluster"
     echo "NIMBUS_TESTBED_KUBE_BIN=$KUBE_BIN"

@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, KubernetesManager, ReleaseStore } from '@nimbus/delivery';
 import type { KubeClient } from '@nimbus/kube';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/test/helpers.js';
-import { connectTestCluster, testKubeconfig, uniqueNamespace } from './testbed.js';
+import { connectTestCluster, testContainerLog, testKubeconfig, uniqueNamespace } from './testbed.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const shopSpec = readFileSync(join(root, 'examples/shop/nimbus.yaml'), 'utf8');
@@ -163,6 +165,40 @@ describe('nimbus deploy on a real control plane', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines.length).toBe(2 * 3);
     expect(lines[0]).toMatch(/^\[web-[a-z0-9-]+\] \{"level":"info","msg":"ready"\}$/);
+  });
+
+  it("follows a service's pod logs: new lines of every pod as they come, until interrupted", async () => {
+    const file = testContainerLog();
+    const original = readFileSync(file, 'utf8');
+    const cli = spawn(
+      process.execPath,
+      [join(root, 'packages/cli/bin/nimbus.js'), 'logs', 'web', '-f', '--tail', '1', '--app', 'shop', '-n', ns, ...kube],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (c) => (out += c));
+    cli.stderr.on('data', (c) => (err += c));
+    const lines = (re: RegExp) => out.split('\n').filter((l) => re.test(l));
+    const until = async (what: () => boolean, label: string) => {
+      const deadline = Date.now() + 20_000;
+      while (!what()) {
+        if (Date.now() > deadline) throw new Error(`${label}; output:\n${out}\n${err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const marker = `followed-${Date.now()}`;
+    try {
+      await until(() => lines(/"slow request"/).length === 3, 'no history line from each of the 3 pods');
+      appendFileSync(file, `2026-01-01T00:00:03.000000000Z stdout F {"level":"info","msg":"${marker}"}\n`);
+      await until(() => lines(new RegExp(marker)).length === 3, 'the appended line did not reach every pod stream');
+      expect(new Set(lines(new RegExp(marker)).map((l) => l.split(']')[0])).size).toBe(3);
+    } finally {
+      cli.kill('SIGINT');
+      writeFileSync(file, original);
+    }
+    const [code] = await once(cli, 'exit');
+    expect(code).toBe(0);
   });
 
   it('destroys what the releases applied, and only that', async () => {

@@ -52,6 +52,13 @@ export function testDockerHost(): string {
   return host;
 }
 
+/** The file every simulated container logs (CRI format); kwok streams what is appended to it. */
+export function testContainerLog(): string {
+  const file = process.env.NIMBUS_TEST_CONTAINER_LOG;
+  if (!file) throw new Error('NIMBUS_TEST_CONTAINER_LOG is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
+  return file;
+}
+
 /** The testbed's registry (testbed/registry.sh), `127.0.0.1:<port>`. */
 export function testRegistry(): string {
   const r = process.env.NIMBUS_TEST_REGISTRY;

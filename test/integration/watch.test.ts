@@ -21,10 +21,27 @@ describe('watching a collection on a real API server', () => {
   });
 
   it('streams changes, and re-lists when its resourceVersion is too old (410 Gone)', async () => {
+    // Version "1" is gone once the API server has compacted etcd (the testbed does so every 15 s).
+    const compacted = () =>
+      client.http
+        .send({
+          method: 'GET',
+          path: '/api/v1/namespaces/default/configmaps',
+          query: { resourceVersion: '1', resourceVersionMatch: 'Exact' },
+        })
+        .then(
+          () => false,
+          (err: { status?: number }) => err.status === 410,
+        );
+    const deadline = Date.now() + 60_000;
+    while (!(await compacted())) {
+      if (Date.now() > deadline) throw new Error('resource version 1 was not compacted within 60 s');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     await client.apply({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before', namespace: ns }, data: { a: '1' } });
     const events: WatchEvent[] = [];
     const abort = new AbortController();
-    // Version "1" was compacted away long ago: the server answers 410 and the watch re-lists.
+    // The server answers 410 for version "1" and the watch re-lists.
     let synced = false;
     const done = watchCollection(
       client,

@@ -132,6 +132,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .description("Print the logs of a service's pods.")
     .argument('<service>')
     .option('--tail <lines>', 'lines per pod', '100')
+    .option('-f, --follow', 'stream new lines until Ctrl-C')
     .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
     .option('-n, --namespace <ns>', 'namespace of the app')
     .action(async (service, opts, cmd) => {

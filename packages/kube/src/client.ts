@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '@nimbus/render';
 import { type ResourceInfo, RestMapper, resourcePath } from './discovery.js';
 import { KubeApiError, KubeHttp, type RetryPolicy } from './http.js';
@@ -109,6 +110,39 @@ export class KubeClient {
       if (err instanceof KubeApiError && err.status === 404) return false;
       throw err;
     }
+  }
+
+  /**
+   * Streams a pod container's log line by line (`follow=true`) until the
+   * container's log ends or `signal` aborts; `tailLines` of history first.
+   */
+  async followPodLogs(
+    namespace: string,
+    pod: string,
+    onLine: (line: string) => void,
+    options: { container?: string; tailLines?: number; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`;
+    let res: IncomingMessage;
+    try {
+      res = await this.http.openStream(path, { follow: true, container: options.container, tailLines: options.tailLines }, options.signal);
+    } catch (err) {
+      if (options.signal?.aborted) return;
+      throw err;
+    }
+    if (res.statusCode !== 200) throw await this.http.streamError(path, res);
+    let rest = '';
+    res.setEncoding('utf8');
+    try {
+      for await (const chunk of res) {
+        const lines = (rest + (chunk as string)).split('\n');
+        rest = lines.pop() ?? '';
+        for (const line of lines) onLine(line);
+      }
+    } catch (err) {
+      if (!options.signal?.aborted) throw err;
+    }
+    if (rest) onLine(rest);
   }
 
   /** Raw text of a pod container's log. */

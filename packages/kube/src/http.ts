@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { type ErrorCode, NimbusError } from '@nimbus/model';
 import type { ClusterAccess } from './kubeconfig.js';
@@ -121,6 +121,58 @@ export class KubeHttp {
       const message = status?.message ?? `${req.method} ${req.path} failed with HTTP ${res.status}`;
       throw new KubeApiError(codeFor(res.status, message), message, res.status, status?.reason, status?.details);
     }
+  }
+
+  /**
+   * Opens a long-lived GET (a watch, followed logs) on a connection of its
+   * own, outside the keep-alive pool. Resolves with the response once its
+   * headers arrive, whatever the status; a failed status is for the caller to
+   * read with `streamError`. Aborting `signal` closes it.
+   */
+  openStream(path: string, query: Record<string, string | number | boolean | undefined>, signal?: AbortSignal): Promise<IncomingMessage> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const r = send(
+        {
+          protocol: this.url.protocol,
+          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
+          port: this.url.port,
+          path: `${this.url.pathname.replace(/\/$/, '')}${path}?${qs}`,
+          method: 'GET',
+          headers: {
+            Accept: 'application/json, text/plain',
+            'User-Agent': 'nimbus/0.1.0',
+            ...(this.access.token ? { Authorization: `Bearer ${this.access.token}` } : {}),
+          },
+          ca: this.access.ca,
+          cert: this.access.cert,
+          key: this.access.key,
+          rejectUnauthorized: !this.access.insecureSkipTlsVerify,
+          servername: this.access.tlsServerName,
+          signal,
+        },
+        resolve,
+      );
+      r.on('error', (err) => reject(new NimbusError('NIMBUS_KUBE_UNREACHABLE', `GET ${path}: ${err.message}`, { cause: err })));
+      r.end();
+    });
+  }
+
+  /** The typed error of a stream that opened with a failed status (its body is the `Status`). */
+  async streamError(path: string, res: IncomingMessage): Promise<KubeApiError> {
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    let status: { message?: string; reason?: string; details?: unknown } | undefined;
+    try {
+      status = JSON.parse(text);
+    } catch {
+      status = undefined;
+    }
+    const code = res.statusCode ?? 0;
+    const message = status?.message ?? `GET ${path} failed with HTTP ${code}`;
+    return new KubeApiError(codeFor(code, message), message, code, status?.reason, status?.details);
   }
 
   private backoff(attempt: number): number {

@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '@nimbus/render';
 import type { KubeClient, ObjectRef } from './client.js';
 import { resourcePath } from './discovery.js';
@@ -57,71 +56,55 @@ export async function watchCollection(client: KubeClient, ref: Omit<ObjectRef, '
   }
 }
 
-function streamOnce(
+async function streamOnce(
   client: KubeClient,
   path: string,
   options: WatchOptions & { resourceVersion: string },
   opened: () => void,
   seen: (version: string) => void,
 ): Promise<'closed' | 'gone' | 'error'> {
-  const access = client.http.access;
-  const url = new URL(access.server);
-  const query = new URLSearchParams({
-    watch: 'true',
-    resourceVersion: options.resourceVersion,
-    allowWatchBookmarks: 'true',
-    timeoutSeconds: '300',
-  });
-  if (options.labelSelector) query.set('labelSelector', options.labelSelector);
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve) => {
-    const req = send(
+  let res: IncomingMessage;
+  try {
+    res = await client.http.openStream(
+      path,
       {
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port,
-        path: `${path}?${query}`,
-        method: 'GET',
-        headers: { Accept: 'application/json', ...(access.token ? { Authorization: `Bearer ${access.token}` } : {}) },
-        ca: access.ca,
-        cert: access.cert,
-        key: access.key,
-        rejectUnauthorized: !access.insecureSkipTlsVerify,
-        signal: options.signal,
+        watch: true,
+        resourceVersion: options.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: 300,
+        labelSelector: options.labelSelector,
       },
-      (res) => {
-        if (res.statusCode === 410) {
-          res.resume();
-          return resolve('gone');
-        }
-        if (res.statusCode !== 200) {
-          res.resume();
-          return resolve('error');
-        }
-        opened();
-        let buffer = '';
-        let gone = false;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
-            const line = buffer.slice(0, nl).trim();
-            buffer = buffer.slice(nl + 1);
-            if (!line) continue;
-            const event = JSON.parse(line) as { type: string; object: KubeObject & { code?: number } };
-            if (event.type === 'ERROR') {
-              // An expired version arrives as an ERROR event carrying a 410 Status.
-              gone = event.object.code === 410;
-              continue;
-            }
-            seen(event.object.metadata.resourceVersion as string);
-            if (event.type !== 'BOOKMARK') options.onEvent({ type: event.type as WatchEventType, object: event.object });
-          }
-        });
-        res.on('end', () => resolve(gone ? 'gone' : 'closed'));
-        res.on('error', () => resolve(options.signal.aborted ? 'closed' : 'error'));
-      },
+      options.signal,
     );
-    req.on('error', () => resolve(options.signal.aborted ? 'closed' : 'error'));
-    req.end();
+  } catch {
+    return options.signal.aborted ? 'closed' : 'error';
+  }
+  if (res.statusCode !== 200) {
+    res.resume();
+    return res.statusCode === 410 ? 'gone' : 'error';
+  }
+  opened();
+  return new Promise((resolve) => {
+    let buffer = '';
+    let gone = false;
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (!line) continue;
+        const event = JSON.parse(line) as { type: string; object: KubeObject & { code?: number } };
+        if (event.type === 'ERROR') {
+          // An expired version arrives as an ERROR event carrying a 410 Status.
+          gone = event.object.code === 410;
+          continue;
+        }
+        seen(event.object.metadata.resourceVersion as string);
+        if (event.type !== 'BOOKMARK') options.onEvent({ type: event.type as WatchEventType, object: event.object });
+      }
+    });
+    res.on('end', () => resolve(gone ? 'gone' : 'closed'));
+    res.on('error', () => resolve(options.signal.aborted ? 'closed' : 'error'));
   });
 }

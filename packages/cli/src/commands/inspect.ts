@@ -99,7 +99,12 @@ export function runScale(specArgs: string[], service: string, replicas: string, 
   });
 }
 
-export function runLogs(specArgs: string[], service: string, opts: Opts & { tail?: string }, ctx: CliContext): Promise<number> {
+export function runLogs(
+  specArgs: string[],
+  service: string,
+  opts: Opts & { tail?: string; follow?: boolean },
+  ctx: CliContext,
+): Promise<number> {
   return withClient(opts, ctx, async (client) => {
     const ref = await resolveAppRef(specArgs, opts, ctx, client);
     const pods = await client.list(
@@ -107,15 +112,38 @@ export function runLogs(specArgs: string[], service: string, opts: Opts & { tail
       { labelSelector: LABELS_SELECTOR(ref.app, service) },
     );
     if (pods.length === 0) throw new NimbusError('NIMBUS_KUBE_NOT_FOUND', `no pods of service '${service}' in ${ref.namespace}`);
-    for (const pod of pods.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
-      const text = await client.podLogs(ref.namespace, pod.metadata.name, {
-        container: service,
-        tailLines: opts.tail ? Number(opts.tail) : 100,
-      });
-      for (const line of text.split('\n').filter(Boolean)) ctx.stdout.write(`[${pod.metadata.name}] ${line}\n`);
+    const names = pods.map((p) => p.metadata.name).sort();
+    const tailLines = opts.tail ? Number(opts.tail) : 100;
+    if (opts.follow) {
+      await followPods(names, ctx, (name, onLine, signal) =>
+        client.followPodLogs(ref.namespace, name, onLine, { container: service, tailLines, signal }),
+      );
+      return 0;
+    }
+    for (const name of names) {
+      const text = await client.podLogs(ref.namespace, name, { container: service, tailLines });
+      for (const line of text.split('\n').filter(Boolean)) ctx.stdout.write(`[${name}] ${line}\n`);
     }
     return 0;
   });
+}
+
+/** Streams every pod's log, each line prefixed with its pod, until all end or Ctrl-C / SIGTERM. */
+async function followPods(
+  pods: string[],
+  ctx: CliContext,
+  follow: (pod: string, onLine: (line: string) => void, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await Promise.all(pods.map((pod) => follow(pod, (line) => line && ctx.stdout.write(`[${pod}] ${line}\n`), stop.signal)));
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
 }
 
 export function runDestroy(specArgs: string[], opts: Opts & { includeNamespace?: boolean }, ctx: CliContext): Promise<number> {
