@@ -20,6 +20,7 @@ export {
   formatTwelveFactorsText,
   type Paint,
 } from './format.js';
+export { DEPENDENCY_MANIFESTS, structuredLoggerIn } from './logging-evidence.js';
 export { parseQuantity } from './quantity.js';
 export { buildContext, type Rule, type RuleCategory, type RuleContext, type RuleHit } from './rule.js';
 export { REMOVED_APIS } from './rules/api.js';

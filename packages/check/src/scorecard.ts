@@ -39,7 +39,8 @@ export interface ScorecardSignals {
   canary?: number;
   dashboards?: number;
   alerts?: number;
-  structuredLogs?: number;
+  /** Share of services shown to log JSON lines, with what showed it. */
+  structuredLogs?: { score: number; detail: string };
 }
 
 const SERVING = new Set(['Deployment', 'StatefulSet']);
@@ -150,8 +151,8 @@ export function computeScorecard(objects: readonly KubeObject[], app?: ResolvedA
     {
       label: 'structured logs',
       weight: 0.25,
-      score: signals.structuredLogs ?? 0,
-      detail: signals.structuredLogs ? 'services log JSON lines' : 'log format not declared',
+      score: signals.structuredLogs?.score ?? 0,
+      detail: signals.structuredLogs?.detail ?? 'no service shows a structured (JSON) logger',
     },
   ]);
 

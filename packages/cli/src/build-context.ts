@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { DEPENDENCY_MANIFESTS, structuredLoggerIn } from '@nimbus/check';
 import type { AppSpec } from '@nimbus/model';
 import type { BuildContextInfo } from '@nimbus/render';
 
@@ -31,4 +32,33 @@ export function inspectBuildContexts(spec: AppSpec, specFile: string, cwd: strin
     }
   }
   return out;
+}
+
+/**
+ * Scorecard evidence of structured logs: the share of services whose build
+ * context depends on a JSON logger. Services without a build context count as
+ * not shown.
+ */
+export function structuredLogEvidence(spec: AppSpec, specDir: string): { score: number; detail: string } | undefined {
+  const services = Object.entries(spec.spec.services);
+  if (services.length === 0) return undefined;
+  const found: string[] = [];
+  for (const [name, svc] of services) {
+    if (!svc.build) continue;
+    const dir = join(specDir, svc.build.context);
+    for (const manifest of DEPENDENCY_MANIFESTS) {
+      const file = join(dir, manifest);
+      if (!existsSync(file)) continue;
+      const library = structuredLoggerIn(manifest, readFileSync(file, 'utf8'));
+      if (library) {
+        found.push(`${name} (${library})`);
+        break;
+      }
+    }
+  }
+  if (found.length === 0) return undefined;
+  return {
+    score: found.length / services.length,
+    detail: `${found.length} of ${services.length} services depend on a JSON logger: ${found.join(', ')}`,
+  };
 }

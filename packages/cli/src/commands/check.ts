@@ -22,6 +22,7 @@ import {
 } from '@nimbus/check';
 import { NimbusError, parseYamlSource } from '@nimbus/model';
 import type { KubeObject } from '@nimbus/render';
+import { structuredLogEvidence } from '../build-context.js';
 import { type CliContext, painterFor } from '../context.js';
 import { loadManifests, pathSegments } from '../manifests.js';
 import { VERSION } from '../version.js';
@@ -128,7 +129,7 @@ export async function checkRendered(rendered: Rendered, configFile: string | und
   return {
     findings: [...(await lintDockerfiles(dockerfiles, ctx.cwd, config)), ...runChecks(rendered.objects, { config })],
     twelveFactor: reviewTwelveFactors(rendered.app, rendered.objects, rendered.spec),
-    scorecard: computeScorecard(rendered.objects, rendered.app),
+    scorecard: computeScorecard(rendered.objects, rendered.app, { structuredLogs: structuredLogEvidence(rendered.spec, specDir) }),
     objects: rendered.objects,
   };
 }
