@@ -4,32 +4,34 @@ import { DEPENDENCY_MANIFESTS, structuredLoggerIn } from '@nimbus/check';
 import type { AppSpec } from '@nimbus/model';
 import type { BuildContextInfo } from '@nimbus/render';
 
+/** What a build context holds that picks a Dockerfile template; undefined when it has its own Dockerfile or no known manifest. */
+function detectContext(dir: string, service: string): BuildContextInfo | undefined {
+  const has = (f: string) => existsSync(join(dir, f));
+  // A context with its own Dockerfile is built with it (as `nimbus build` does): nothing to generate.
+  if (has('Dockerfile')) return undefined;
+  if (has('package.json')) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: string; scripts?: Record<string, string> };
+    const lockfile = ['package-lock.json', 'npm-shrinkwrap.json'].find(has) ?? 'package-lock.json';
+    return { language: 'node', lockfile, entry: pkg.main ?? 'index.js', hasBuildScript: Boolean(pkg.scripts?.build) };
+  }
+  if (has('go.mod')) return { language: 'go', entry: has('cmd') ? `./cmd/${service}` : '.' };
+  if (has('pyproject.toml') || has('requirements.txt')) {
+    return {
+      language: 'python',
+      lockfile: has('requirements.txt') ? 'requirements.txt' : 'pyproject.toml',
+      entry: has('main.py') ? 'main' : 'app',
+    };
+  }
+  return undefined;
+}
+
 /** Looks at each build context to pick a Dockerfile template (node, go, python). */
 export function inspectBuildContexts(spec: AppSpec, specFile: string, cwd: string): Record<string, BuildContextInfo> {
   const base = dirname(resolve(cwd, specFile));
   const out: Record<string, BuildContextInfo> = {};
   for (const [name, svc] of Object.entries(spec.spec.services)) {
-    if (!svc.build) continue;
-    const dir = join(base, svc.build.context);
-    const has = (f: string) => existsSync(join(dir, f));
-    // A context with its own Dockerfile is built with it (as `nimbus build` does): nothing to generate.
-    if (has('Dockerfile')) continue;
-    if (has('package.json')) {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: string; scripts?: Record<string, string> };
-      out[name] = {
-        language: 'node',
-        lockfile: has('package-lock.json') ? 'package-lock.json' : has('npm-shrinkwrap.json') ? 'npm-shrinkwrap.json' : 'package-lock.json',
-        entry: pkg.main ?? 'index.js',
-        hasBuildScript: Boolean(pkg.scripts?.build),
-      };
-    } else if (has('go.mod')) out[name] = { language: 'go', entry: has('cmd') ? `./cmd/${name}` : '.' };
-    else if (has('pyproject.toml') || has('requirements.txt')) {
-      out[name] = {
-        language: 'python',
-        lockfile: has('requirements.txt') ? 'requirements.txt' : 'pyproject.toml',
-        entry: has('main.py') ? 'main' : 'app',
-      };
-    }
+    const info = svc.build ? detectContext(join(base, svc.build.context), name) : undefined;
+    if (info) out[name] = info;
   }
   return out;
 }

@@ -90,7 +90,7 @@ export async function inventoryImage(docker: Docker, image: string): Promise<Pac
   } catch (err) {
     throw new NimbusError('NIMBUS_DOCKER', `cannot export image ${image}: ${(err as Error).message}`, { cause: err });
   }
-  const perLayer = new Map<string, Map<string, { kind: FileKind; body: Buffer } | undefined>>();
+  const perLayer = new Map<string, LayerFiles>();
   let manifest: { Layers: string[] }[] = [];
   await readTar(stream, (name, body, kind) => {
     if (name === 'manifest.json' && body) {
@@ -99,19 +99,40 @@ export async function inventoryImage(docker: Docker, image: string): Promise<Pac
     }
     const [layer, path] = name.split('!') as [string, string];
     if (!path) return;
-    const files = perLayer.get(layer) ?? new Map<string, { kind: FileKind; body: Buffer } | undefined>();
+    const files: LayerFiles = perLayer.get(layer) ?? new Map();
     perLayer.set(layer, files);
     const whiteout = /(^|\/)\.wh\.([^/]+)$/.exec(path);
     if (whiteout) files.set(path.replace(/\.wh\.([^/]+)$/, '$1'), undefined);
     else if (body) files.set(path, { kind, body });
   });
+  return packagesIn(mergeLayers(perLayer, manifest[0]?.Layers ?? [...perLayer.keys()]));
+}
+
+type LayerFiles = Map<string, { kind: FileKind; body: Buffer } | undefined>;
+
+/** The image's files after applying its layers in order: later files win, whiteouts delete. */
+function mergeLayers(perLayer: Map<string, LayerFiles>, order: string[]): Map<string, { kind: FileKind; body: Buffer }> {
   const merged = new Map<string, { kind: FileKind; body: Buffer }>();
-  for (const layer of manifest[0]?.Layers ?? [...perLayer.keys()]) {
+  for (const layer of order) {
     for (const [path, file] of perLayer.get(layer) ?? []) {
       if (file) merged.set(path, file);
       else for (const key of [...merged.keys()]) if (key === path || key.startsWith(`${path}/`)) merged.delete(key);
     }
   }
+  return merged;
+}
+
+function npmPackage(path: string, body: Buffer): Package | undefined {
+  try {
+    const pkg = JSON.parse(body.toString('utf8')) as { name?: string; version?: string };
+    return pkg.name && pkg.version ? { ecosystem: 'npm', name: pkg.name, version: pkg.version, location: path } : undefined;
+  } catch {
+    // A malformed package.json is not a package.
+    return undefined;
+  }
+}
+
+function packagesIn(merged: Map<string, { kind: FileKind; body: Buffer }>): Package[] {
   const packages: Package[] = [];
   const dpkg = merged.get(DPKG);
   if (dpkg) packages.push(...parseDpkgStatus(dpkg.body.toString('utf8')));
@@ -121,14 +142,9 @@ export async function inventoryImage(docker: Docker, image: string): Promise<Pac
     if (file.kind === 'go-buildinfo') {
       const info = parseGoBuildInfo(file.body);
       if (info) packages.push(...goPackages(info, path));
-      continue;
-    }
-    if (!NPM.test(path)) continue;
-    try {
-      const pkg = JSON.parse(file.body.toString('utf8')) as { name?: string; version?: string };
-      if (pkg.name && pkg.version) packages.push({ ecosystem: 'npm', name: pkg.name, version: pkg.version, location: path });
-    } catch {
-      // A malformed package.json is not a package.
+    } else if (NPM.test(path)) {
+      const pkg = npmPackage(path, file.body);
+      if (pkg) packages.push(pkg);
     }
   }
   return packages;

@@ -89,40 +89,11 @@ export async function runUp(specArgs: string[], opts: UpOptions, ctx: CliContext
     ).map((b) => [b.service, b.image]),
   );
   const app = resolveApp(spec, { images: Object.fromEntries(built) });
-  const table: { service: string; image: string; ports: string[]; ready: boolean }[] = [];
+  const table: ServiceRow[] = [];
   for (const svc of startOrder(app.services)) {
-    const configDir = mkdtempSync(join(tmpdir(), `nimbus-${svc.name}-`));
-    const volumes: Record<string, { bind: string; mode: 'ro' }> = {};
-    svc.configFiles.forEach(([path, content], i) => {
-      const host = join(configDir, `file-${i}`);
-      writeFileSync(host, content);
-      volumes[host] = { bind: path, mode: 'ro' };
-    });
-    if (svc.secretEnv.length) log(`${svc.name}: secrets ${svc.secretEnv.map(([k]) => k).join(', ')} are not set locally`);
-    const container = await docker.runContainer({
-      image: svc.image,
-      name: `${appName}-${svc.name}`,
-      command: svc.spec.command ? [...svc.spec.command, ...(svc.spec.args ?? [])] : undefined,
-      environment: Object.fromEntries([...svc.env, ...svc.configData]),
-      ports: Object.fromEntries(svc.ports.map((p) => [`${p.port}/${p.protocol.toLowerCase()}`, 0])),
-      volumes,
-      network,
-      networkAliases: [svc.name],
-      labels: { [APP_LABEL]: appName },
-      restartPolicy: 'no',
-    });
-    const published = await Promise.all(
-      svc.ports.map(async (p) => ({ p, host: await docker.publishedPort(container, `${p.port}/${p.protocol.toLowerCase()}`) })),
-    );
-    const readiness = svc.probes.readiness;
-    const first = published[0]?.host;
-    const running = ((await container.inspect()) as { State: { Running: boolean } }).State.Running;
-    // A service with ports whose port was never published has exited: that is not ready.
-    const ready =
-      !running || (svc.ports.length && !first) ? false : readiness?.path && first ? await waitReady(first, readiness.path, deadline) : true;
-    log(`${ready ? 'ready' : 'NOT READY'} ${svc.name}${first ? ` on http://127.0.0.1:${first}` : ''}`);
-    table.push({ service: svc.name, image: svc.image, ports: published.map((x) => `127.0.0.1:${x.host}->${x.p.port}`), ready });
-    if (!ready) {
+    const row = await startService(svc, { docker, appName, network, deadline, log });
+    table.push(row);
+    if (!row.ready) {
       ctx.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
       throw new NimbusError('NIMBUS_DOCKER', `${svc.name} did not become ready in time`, { hint: `docker logs ${appName}-${svc.name}` });
     }
@@ -137,6 +108,61 @@ export async function runUp(specArgs: string[], opts: UpOptions, ctx: CliContext
       ctx,
     );
   return 0;
+}
+
+interface ServiceRow {
+  service: string;
+  image: string;
+  ports: string[];
+  ready: boolean;
+}
+
+interface LocalRun {
+  docker: DockerManager;
+  appName: string;
+  network: string;
+  deadline: number;
+  log: (l: string) => void;
+}
+
+/** Config files written to a private directory and mounted read-only at their paths. */
+function configVolumes(svc: ResolvedService): Record<string, { bind: string; mode: 'ro' }> {
+  const configDir = mkdtempSync(join(tmpdir(), `nimbus-${svc.name}-`));
+  const volumes: Record<string, { bind: string; mode: 'ro' }> = {};
+  svc.configFiles.forEach(([path, content], i) => {
+    const host = join(configDir, `file-${i}`);
+    writeFileSync(host, content);
+    volumes[host] = { bind: path, mode: 'ro' };
+  });
+  return volumes;
+}
+
+/** Runs one service with its env, config and ports, and waits for its readiness probe. */
+async function startService(svc: ResolvedService, run: LocalRun): Promise<ServiceRow> {
+  const { docker, appName } = run;
+  if (svc.secretEnv.length) run.log(`${svc.name}: secrets ${svc.secretEnv.map(([k]) => k).join(', ')} are not set locally`);
+  const portKey = (p: ResolvedService['ports'][number]) => `${p.port}/${p.protocol.toLowerCase()}`;
+  const container = await docker.runContainer({
+    image: svc.image,
+    name: `${appName}-${svc.name}`,
+    command: svc.spec.command ? [...svc.spec.command, ...(svc.spec.args ?? [])] : undefined,
+    environment: Object.fromEntries([...svc.env, ...svc.configData]),
+    ports: Object.fromEntries(svc.ports.map((p) => [portKey(p), 0])),
+    volumes: configVolumes(svc),
+    network: run.network,
+    networkAliases: [svc.name],
+    labels: { [APP_LABEL]: appName },
+    restartPolicy: 'no',
+  });
+  const published = await Promise.all(svc.ports.map(async (p) => ({ p, host: await docker.publishedPort(container, portKey(p)) })));
+  const readiness = svc.probes.readiness;
+  const first = published[0]?.host;
+  const running = ((await container.inspect()) as { State: { Running: boolean } }).State.Running;
+  // A service with ports whose port was never published has exited: that is not ready.
+  const exited = !running || (svc.ports.length > 0 && !first);
+  const ready = exited ? false : readiness?.path && first ? await waitReady(first, readiness.path, run.deadline) : true;
+  run.log(`${ready ? 'ready' : 'NOT READY'} ${svc.name}${first ? ` on http://127.0.0.1:${first}` : ''}`);
+  return { service: svc.name, image: svc.image, ports: published.map((x) => `127.0.0.1:${x.host}->${x.p.port}`), ready };
 }
 
 /**
