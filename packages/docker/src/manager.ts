@@ -10,6 +10,8 @@ export interface BuildOptions {
   dockerfile?: string;
   buildArgs?: Record<string, string>;
   target?: string;
+  /** Build every step afresh, ignoring the layer cache. */
+  noCache?: boolean;
   /** Each line of build output, as the engine streams it. */
   onLog?: (line: string) => void;
 }
@@ -76,6 +78,7 @@ export class DockerManager {
         dockerfile: options.dockerfile ?? 'Dockerfile',
         buildargs: options.buildArgs ?? {},
         target: options.target,
+        nocache: options.noCache ?? false,
         labels: { [MANAGED_LABEL]: 'true' },
         rm: true,
         forcerm: true,
