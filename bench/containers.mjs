@@ -60,6 +60,9 @@ console.log(
   `  build cold (no layer cache): ${(cold.ms / 1000).toFixed(2)} s; warm rebuild after a source change: ${(warm.ms / 1000).toFixed(2)} s -> ${(cold.ms / warm.ms).toFixed(1)}x faster`,
 );
 console.log(`  scan of ${500} packages against ${advisories.length} advisories: ${scan.ms.toFixed(0)} ms (${scan.result.length} matches)`);
-if (big) console.log(`  inventory of ${nodeImage} (exported and read, its 99 MB Node executable searched for Go build info): ${big.ms.toFixed(0)} ms`);
+if (big)
+  console.log(
+    `  inventory of ${nodeImage} (exported and read, its 99 MB Node executable searched for Go build info): ${big.ms.toFixed(0)} ms`,
+  );
 spawnSync('docker', ['-H', host, 'image', 'rm', '-f', tag], { stdio: 'ignore' });
 rmSync(ctx, { recursive: true, force: true });
