@@ -25,8 +25,9 @@ function flushAtExit(writer: LineWriter): void {
  */
 export class LineWriter {
   private buffer = '';
-  /** Bytes a full pipe did not take yet; written before anything newer. */
-  private pending: Buffer | undefined;
+  /** Chunks a full pipe did not take yet, oldest first; written before anything newer. */
+  private queue: Buffer[] = [];
+  private queued = 0;
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | undefined;
   /** Lines dropped because the output stayed blocked. */
@@ -44,12 +45,13 @@ export class LineWriter {
   }
 
   write(line: string): boolean {
-    if (this.buffer.length + (this.pending?.length ?? 0) > HOLD_AT_MOST) {
+    if (this.buffer.length + this.queued > HOLD_AT_MOST) {
       this.dropped++;
       return false;
     }
     this.buffer += line;
-    if (this.buffer.length >= FLUSH_AT) this.flush();
+    // While the output is blocked only the retry timer writes: flushing here would just fail again.
+    if (this.buffer.length >= FLUSH_AT && this.queue.length === 0) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -62,26 +64,32 @@ export class LineWriter {
     if (this.buffer) {
       const fresh = Buffer.from(this.buffer);
       this.buffer = '';
-      this.pending = this.pending ? Buffer.concat([this.pending, fresh]) : fresh;
+      this.queue.push(fresh);
+      this.queued += fresh.length;
     }
-    const data = this.pending;
-    if (!data) return;
-    let offset = 0;
-    try {
-      while (offset < data.length) offset += writeSync(this.fd, data, offset);
-      this.pending = undefined;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
-        // A closed descriptor loses these lines: logging must never fail the service.
-        this.pending = undefined;
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as Buffer;
+      let offset = 0;
+      try {
+        while (offset < head.length) offset += writeSync(this.fd, head, offset);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          // A closed descriptor loses these lines: logging must never fail the service.
+          this.queue = [];
+          this.queued = 0;
+          return;
+        }
+        // A non-blocking pipe is full: keep the rest and try again shortly instead of spinning.
+        this.queue[0] = head.subarray(offset);
+        this.queued -= offset;
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = undefined;
+          this.flush();
+        }, 10).unref();
         return;
       }
-      // A non-blocking pipe is full: keep the rest and try again shortly instead of spinning.
-      this.pending = data.subarray(offset);
-      this.retryTimer ??= setTimeout(() => {
-        this.retryTimer = undefined;
-        this.flush();
-      }, 10).unref();
+      this.queue.shift();
+      this.queued -= head.length;
     }
   }
 
