@@ -49,7 +49,14 @@ describe('the line writer on a full, non-blocking pipe (stdout read slowly by th
     // The reader must be open before a non-blocking writer may open.
     const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const writeFd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
-    return { writeFd, readFd, close: () => [readFd, writeFd].forEach((fd) => closeSync(fd)) };
+    return {
+      writeFd,
+      readFd,
+      close: () => {
+        closeSync(readFd);
+        closeSync(writeFd);
+      },
+    };
   }
   const drain = (fd: number): string => {
     const buf = Buffer.alloc(1 << 16);
