@@ -13,6 +13,8 @@ export interface TopologyNode {
 export interface TopologyEdge {
   from: string;
   to: string;
+  /** Where an edge spanning several layers passes through the layers between (centres of its reserved slots). */
+  via?: { x: number; y: number }[];
 }
 
 export interface Topology {
@@ -26,6 +28,8 @@ const BOX_W = 170;
 const BOX_H = 54;
 const GAP_X = 40;
 const GAP_Y = 70;
+/** The slot a long edge reserves in each layer it crosses, so it never runs behind a box. */
+const PASS_W = 24;
 
 /** Lays the app out in layers: callers above the services and resources they depend on. */
 export function layoutTopology(app: ResolvedApp): Topology {
@@ -76,9 +80,30 @@ export function layoutTopology(app: ResolvedApp): Topology {
   };
   for (const id of ids) depth(id);
 
+  // An edge spanning several layers passes through a narrow slot of its own in each layer between.
+  const passes = new Map<string, string[]>();
+  const links: TopologyEdge[] = [];
+  const layerOf = new Map(layer);
+  edges.forEach((e, n) => {
+    const from = layer.get(e.from) ?? 0;
+    const to = layer.get(e.to) ?? 0;
+    if (to - from <= 1) {
+      links.push(e);
+      return;
+    }
+    const chain = Array.from({ length: to - from - 1 }, (_, k) => `pass:${n}:${k}`);
+    chain.forEach((id, k) => {
+      layerOf.set(id, from + 1 + k);
+    });
+    passes.set(`${e.from}>${e.to}`, chain);
+    [e.from, ...chain, e.to].forEach((id, k, all) => {
+      if (k > 0) links.push({ from: all[k - 1] as string, to: id });
+    });
+  });
+
   const layers: string[][] = [];
-  for (const id of ids) {
-    const index = layer.get(id) ?? 0;
+  for (const id of [...ids, ...[...passes.values()].flat()]) {
+    const index = layerOf.get(id) ?? 0;
     layers[index] = [...(layers[index] ?? []), id];
   }
   // Order each layer by the mean position of its callers: fewer edge crossings.
@@ -86,7 +111,7 @@ export function layoutTopology(app: ResolvedApp): Topology {
   layers.forEach((row, li) => {
     if (li > 0) {
       const mean = (id: string) => {
-        const parents = edges.filter((e) => e.to === id && position.has(e.from)).map((e) => position.get(e.from) as number);
+        const parents = links.filter((e) => e.to === id && position.has(e.from)).map((e) => position.get(e.from) as number);
         return parents.length ? parents.reduce((a, b) => a + b, 0) / parents.length : Number.POSITIVE_INFINITY;
       };
       row.sort((a, b) => mean(a) - mean(b) || (a < b ? -1 : 1));
@@ -95,17 +120,26 @@ export function layoutTopology(app: ResolvedApp): Topology {
       position.set(id, i - (row.length - 1) / 2);
     });
   });
-  const widest = Math.max(1, ...layers.map((l) => l?.length ?? 0));
-  const width = widest * (BOX_W + GAP_X) + GAP_X;
+  const slot = (id: string) => (id.startsWith('pass:') ? PASS_W : BOX_W);
+  const rowWidth = (row: string[]) => row.reduce((w, id) => w + slot(id), 0) + (row.length - 1) * GAP_X;
+  const width = Math.max(BOX_W, ...layers.map((row) => rowWidth(row ?? []))) + 2 * GAP_X;
   const nodes: TopologyNode[] = [];
+  const centre = new Map<string, { x: number; y: number }>();
   layers.forEach((row, li) => {
-    const rowWidth = row.length * (BOX_W + GAP_X) - GAP_X;
-    row.forEach((id, i) => {
-      const info = nodeInfo.get(id) as Omit<TopologyNode, 'layer' | 'x' | 'y'>;
-      nodes.push({ ...info, layer: li, x: (width - rowWidth) / 2 + i * (BOX_W + GAP_X), y: GAP_Y / 2 + li * (BOX_H + GAP_Y) });
-    });
+    let x = (width - rowWidth(row)) / 2;
+    const y = GAP_Y / 2 + li * (BOX_H + GAP_Y);
+    for (const id of row) {
+      centre.set(id, { x: x + slot(id) / 2, y: y + BOX_H / 2 });
+      const info = nodeInfo.get(id);
+      if (info) nodes.push({ ...info, layer: li, x, y });
+      x += slot(id) + GAP_X;
+    }
   });
-  return { nodes, edges, width, height: layers.length * (BOX_H + GAP_Y) };
+  const routed = edges.map((e) => {
+    const chain = passes.get(`${e.from}>${e.to}`);
+    return chain ? { ...e, via: chain.map((id) => centre.get(id) as { x: number; y: number }) } : e;
+  });
+  return { nodes, edges: routed, width, height: layers.length * (BOX_H + GAP_Y) };
 }
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -117,11 +151,23 @@ export function topologySvg(t: Topology): string {
       const a = byId.get(e.from);
       const b = byId.get(e.to);
       if (!a || !b) return '';
-      const x1 = a.x + BOX_W / 2;
-      const y1 = a.y + BOX_H;
-      const x2 = b.x + BOX_W / 2;
-      const y2 = b.y;
-      return `<path d="M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2 - 4}" class="edge" marker-end="url(#arrow)"/>`;
+      // Bottom of the caller, through each reserved slot (straight down it), into the top of the callee.
+      const points = [
+        { x: a.x + BOX_W / 2, y: a.y + BOX_H },
+        ...(e.via ?? []).flatMap((p) => [
+          { x: p.x, y: p.y - BOX_H / 2 },
+          { x: p.x, y: p.y + BOX_H / 2 },
+        ]),
+        { x: b.x + BOX_W / 2, y: b.y - 4 },
+      ];
+      let d = `M${points[0]?.x},${points[0]?.y}`;
+      for (let i = 1; i < points.length; i++) {
+        const p = points[i - 1] as { x: number; y: number };
+        const q = points[i] as { x: number; y: number };
+        const midY = (p.y + q.y) / 2;
+        d += p.x === q.x ? ` L${q.x},${q.y}` : ` C${p.x},${midY} ${q.x},${midY} ${q.x},${q.y}`;
+      }
+      return `<path d="${d}" class="edge" marker-end="url(#arrow)"/>`;
     })
     .join('');
   const boxes = t.nodes
