@@ -93,6 +93,9 @@ let slot = 0;
 let current = order[0];
 let windowStart = { cpu: process.cpuUsage(), at: performance.now(), requests: 0 };
 let requests = 0;
+// Each complete cycle (every mode once) is also kept on its own, for paired per-cycle comparisons.
+const cycles = [];
+let cycle = {};
 setInterval(() => {
   globalThis.gc?.({ type: 'minor', execution: 'sync' });
   const cpu = process.cpuUsage(windowStart.cpu);
@@ -101,8 +104,15 @@ setInterval(() => {
   s.cpuUs += cpu.user + cpu.system;
   s.userUs += cpu.user;
   s.ms += performance.now() - windowStart.at;
+  cycle[modes[current]] = {
+    requests: requests - windowStart.requests,
+    cpuUs: cpu.user + cpu.system,
+    ms: performance.now() - windowStart.at,
+  };
   slot++;
   if (slot === order.length) {
+    cycles.push(cycle);
+    cycle = {};
     order = shuffled();
     slot = 0;
   }
@@ -119,6 +129,6 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
 process.on('SIGTERM', () => {
-  process.stdout.write(`${JSON.stringify({ stats })}\n`);
+  process.stdout.write(`${JSON.stringify({ stats, cycles })}\n`);
   process.exit(0);
 });
