@@ -19,7 +19,13 @@ const MUTABLE_TAG = (image: string) => !image.includes('@sha256:') && /(:latest$
  * Reviews an app against the twelve factors. Each verdict names the evidence
  * Nimbus used; where the spec cannot tell, the verdict is "unknown", not a guess.
  */
-export function reviewTwelveFactors(app: ResolvedApp, objects: readonly KubeObject[], spec?: AppSpec): FactorResult[] {
+export function reviewTwelveFactors(
+  app: ResolvedApp,
+  objects: readonly KubeObject[],
+  spec?: AppSpec,
+  /** What the build contexts showed about log format (see structuredLoggerIn), when the caller looked. */
+  logEvidence?: { score: number; detail: string },
+): FactorResult[] {
   const svcs = app.services;
   const r: FactorResult[] = [];
   const add = (number: number, name: string, verdict: FactorVerdict, evidence: string[]) => r.push({ number, name, verdict, evidence });
@@ -114,6 +120,7 @@ export function reviewTwelveFactors(app: ResolvedApp, objects: readonly KubeObje
     readOnly.length === svcs.length
       ? 'root filesystems are read-only: logs can only go to stdout/stderr as streams'
       : 'some services can write log files to their root filesystem',
+    ...(logEvidence ? [logEvidence.detail] : []),
   ]);
 
   const jobs = svcs.flatMap((s) => s.jobs.map((j) => `${s.name}/${j.name}${j.schedule ? ` (${j.schedule})` : ''}`));

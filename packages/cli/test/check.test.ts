@@ -54,6 +54,8 @@ describe('nimbus check', () => {
     expect(r.stdout).toMatch(/Elasticity \d+(\.\d+)?/);
     // The services' build contexts depend on the runtime SDK, whose logs are JSON lines.
     expect(r.stdout).toMatch(/100% × 0\.25 +structured logs +3 of 3 services depend on a JSON logger: web \(@nimbus\/runtime\)/);
+    // The same evidence backs the Logs factor of the review.
+    expect(r.stdout).toMatch(/11\. Logs +met +root filesystems are read-only.*\n +3 of 3 services depend on a JSON logger/);
   });
 
   it('checks plain manifests and points findings at file and line; exit 1 on errors', async () => {

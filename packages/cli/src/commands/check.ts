@@ -126,10 +126,11 @@ export async function checkRendered(rendered: Rendered, configFile: string | und
     .filter((svc) => svc.build)
     .map((svc) => join(specDir, svc.build?.context ?? '.', svc.build?.dockerfile ?? 'Dockerfile'))
     .filter((f) => existsSync(f));
+  const logEvidence = structuredLogEvidence(rendered.spec, specDir);
   return {
     findings: [...(await lintDockerfiles(dockerfiles, ctx.cwd, config)), ...runChecks(rendered.objects, { config })],
-    twelveFactor: reviewTwelveFactors(rendered.app, rendered.objects, rendered.spec),
-    scorecard: computeScorecard(rendered.objects, rendered.app, { structuredLogs: structuredLogEvidence(rendered.spec, specDir) }),
+    twelveFactor: reviewTwelveFactors(rendered.app, rendered.objects, rendered.spec, logEvidence),
+    scorecard: computeScorecard(rendered.objects, rendered.app, { structuredLogs: logEvidence }),
     objects: rendered.objects,
   };
 }
