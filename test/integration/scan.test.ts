@@ -7,6 +7,27 @@ import { runCli } from '../../packages/cli/test/helpers.js';
 import { testDockerHost } from './testbed.js';
 
 const root = new URL('../../', import.meta.url).pathname;
+/** `nimbus scan IMAGE` against the test advisories, JSON out, the SBOM written to a fresh directory. */
+async function scanWithSbom(image: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-scan-'));
+  const r = await runCli(
+    [
+      'scan',
+      image,
+      '--advisories',
+      join(root, 'test/fixtures/osv'),
+      '--sbom',
+      'sbom.json',
+      '-o',
+      'json',
+      '--docker-host',
+      testDockerHost(),
+    ],
+    dir,
+  );
+  return { dir, r };
+}
+
 const tag = `nimbus-test/planted:${Date.now().toString(36)}`;
 
 describe('nimbus scan on an image built in the test', () => {
@@ -39,22 +60,7 @@ describe('nimbus scan on an image built in the test', () => {
   });
 
   it('finds the planted vulnerabilities, writes a CycloneDX SBOM, and gates at HIGH', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nimbus-scan-'));
-    const r = await runCli(
-      [
-        'scan',
-        tag,
-        '--advisories',
-        join(root, 'test/fixtures/osv'),
-        '--sbom',
-        'sbom.json',
-        '-o',
-        'json',
-        '--docker-host',
-        testDockerHost(),
-      ],
-      dir,
-    );
+    const { dir, r } = await scanWithSbom(tag);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('gate: vulnerabilities at HIGH or above');
     const out = JSON.parse(r.stdout);
@@ -102,22 +108,7 @@ describe('nimbus scan of an image holding a Go program', () => {
     expect(packages.every((p) => p.location === 'usr/local/bin/etcd')).toBe(true);
     expect(packages.length).toBeGreaterThan(30);
 
-    const dir = mkdtempSync(join(tmpdir(), 'nimbus-scan-go-'));
-    const r = await runCli(
-      [
-        'scan',
-        goTag,
-        '--advisories',
-        join(root, 'test/fixtures/osv'),
-        '--sbom',
-        'sbom.json',
-        '-o',
-        'json',
-        '--docker-host',
-        testDockerHost(),
-      ],
-      dir,
-    );
+    const { dir, r } = await scanWithSbom(goTag);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(['GO-TEST-9004']);
     const sbom = JSON.parse(readFileSync(join(dir, 'sbom.json'), 'utf8'));

@@ -67,7 +67,7 @@ describe('Go build info', () => {
     // A stray, unaligned copy of the magic first (as in a program that looks for Go binaries), then the real blob at 5008.
     const decoy = Buffer.concat([Buffer.alloc(100, 0x90), GO_BUILDINFO_MAGIC, Buffer.from([1, 2, 0xff, 0xff])]);
     const payload = Buffer.concat([decoy, Buffer.alloc(5008 - decoy.length, 0x90), blob('go1.23.0', MODINFO), Buffer.alloc(3000, 0x00)]);
-    for (const size of [1, 7, 13, 14, 64, 4096, payload.length]) {
+    for (const size of [1, 7, 13, 14, 15, 64, 4096, 5010, payload.length]) {
       const scanner = new GoBuildInfoScanner();
       for (let i = 0; i < payload.length; i += size) scanner.push(payload.subarray(i, i + size));
       const info = parseGoBuildInfo(scanner.blob() as Buffer);

@@ -63,6 +63,22 @@ function codeFor(status: number, message: string): ErrorCode {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The typed error for a failed response whose body is (usually) a Kubernetes `Status`. */
+function apiError(status: number, body: unknown, fallback: string): KubeApiError {
+  const s = (typeof body === 'object' && body !== null ? body : undefined) as
+    | { message?: string; reason?: string; details?: unknown }
+    | undefined;
+  const message = s?.message ?? fallback;
+  return new KubeApiError(codeFor(status, message), message, status, s?.reason, s?.details);
+}
+
+function queryString(query: Record<string, string | number | boolean | undefined> | undefined): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) qs.set(k, String(v));
+  const text = qs.toString();
+  return text ? `?${text}` : '';
+}
+
 /**
  * A small HTTPS client for one API server: keep-alive connections, TLS from the
  * kubeconfig, and retries with exponential backoff and jitter on 429, 5xx and
@@ -117,9 +133,7 @@ export class KubeHttp {
         await sleep(this.backoff(attempt));
         continue;
       }
-      const status = res.body as { message?: string; reason?: string; details?: unknown } | undefined;
-      const message = status?.message ?? `${req.method} ${req.path} failed with HTTP ${res.status}`;
-      throw new KubeApiError(codeFor(res.status, message), message, res.status, status?.reason, status?.details);
+      throw apiError(res.status, res.body, `${req.method} ${req.path} failed with HTTP ${res.status}`);
     }
   }
 
@@ -130,22 +144,10 @@ export class KubeHttp {
    * read with `streamError`. Aborting `signal` closes it.
    */
   openStream(path: string, query: Record<string, string | number | boolean | undefined>, signal?: AbortSignal): Promise<IncomingMessage> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
-    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const r = send(
+      const r = this.transport()(
         {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
-          port: this.url.port,
-          path: `${this.url.pathname.replace(/\/$/, '')}${path}?${qs}`,
-          method: 'GET',
-          headers: {
-            Accept: 'application/json, text/plain',
-            'User-Agent': 'nimbus/0.1.0',
-            ...(this.access.token ? { Authorization: `Bearer ${this.access.token}` } : {}),
-          },
+          ...this.target('GET', path, query, 'application/json, text/plain'),
           ca: this.access.ca,
           cert: this.access.cert,
           key: this.access.key,
@@ -164,15 +166,38 @@ export class KubeHttp {
   async streamError(path: string, res: IncomingMessage): Promise<KubeApiError> {
     let text = '';
     for await (const chunk of res) text += String(chunk);
-    let status: { message?: string; reason?: string; details?: unknown } | undefined;
+    let body: unknown;
     try {
-      status = JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
-      status = undefined;
+      body = undefined;
     }
     const code = res.statusCode ?? 0;
-    const message = status?.message ?? `GET ${path} failed with HTTP ${code}`;
-    return new KubeApiError(codeFor(code, message), message, code, status?.reason, status?.details);
+    return apiError(code, body, `GET ${path} failed with HTTP ${code}`);
+  }
+
+  /** node:https's request, or node:http's for a plain-HTTP server (which ignores the TLS options). */
+  private transport(): typeof httpsRequest {
+    return this.url.protocol === 'https:' ? httpsRequest : (httpRequest as typeof httpsRequest);
+  }
+
+  /** Where a request goes on this API server (a server URL may carry a path prefix) and its common headers. */
+  private target(
+    method: KubeRequest['method'],
+    path: string,
+    query: Record<string, string | number | boolean | undefined> | undefined,
+    accept: string,
+  ) {
+    const headers: Record<string, string> = { Accept: accept, 'User-Agent': 'nimbus/0.1.0' };
+    if (this.access.token) headers.Authorization = `Bearer ${this.access.token}`;
+    return {
+      protocol: this.url.protocol,
+      hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
+      port: this.url.port,
+      path: `${this.url.pathname.replace(/\/$/, '')}${path}${queryString(query)}`,
+      method,
+      headers,
+    };
   }
 
   private backoff(attempt: number): number {
@@ -181,47 +206,31 @@ export class KubeHttp {
   }
 
   private once(req: KubeRequest): Promise<KubeResponse<unknown>> {
-    const query = new URLSearchParams();
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) query.set(k, String(v));
-    const qs = query.toString();
     const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    const headers: Record<string, string> = { Accept: req.accept ?? 'application/json', 'User-Agent': 'nimbus/0.1.0' };
-    if (this.access.token) headers.Authorization = `Bearer ${this.access.token}`;
+    const target = this.target(req.method, req.path, req.query, req.accept ?? 'application/json');
     if (payload !== undefined) {
-      headers['Content-Type'] = req.contentType ?? 'application/json';
-      headers['Content-Length'] = String(Buffer.byteLength(payload));
+      target.headers['Content-Type'] = req.contentType ?? 'application/json';
+      target.headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const r = send(
-        {
-          protocol: this.url.protocol,
-          hostname: this.url.hostname.replace(/^\[|\]$/g, ''),
-          port: this.url.port,
-          path: `${this.url.pathname.replace(/\/$/, '')}${req.path}${qs ? `?${qs}` : ''}`,
-          method: req.method,
-          headers,
-          agent: this.agent,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            // Some endpoints (OpenAPI v3) answer JSON without saying so.
-            if (text && ((res.headers['content-type'] ?? '').includes('json') || /^\s*[{[]/.test(text))) {
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = text;
-              }
+      const r = this.transport()({ ...target, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          // Some endpoints (OpenAPI v3) answer JSON without saying so.
+          if (text && ((res.headers['content-type'] ?? '').includes('json') || /^\s*[{[]/.test(text))) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = text;
             }
-            resolve({ status: res.statusCode ?? 0, body });
-          });
-        },
-      );
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
       r.setTimeout(60_000, () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
       r.on('error', reject);
       if (payload !== undefined) r.write(payload);

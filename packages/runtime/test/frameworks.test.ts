@@ -1,20 +1,9 @@
 import type { Server } from 'node:http';
-import { Writable } from 'node:stream';
 import { createHealth, createLogger, createMetrics, expressMiddleware, fastifyHooks } from '@nimbus/runtime';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-
-function captureLines() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _e, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { captureLines } from './capture.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

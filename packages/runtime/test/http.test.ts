@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createHealth,
@@ -11,17 +10,7 @@ import {
   requestContext,
 } from '@nimbus/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
-
-function captureLines() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _e, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { captureLines } from './capture.js';
 
 const servers: Server[] = [];
 async function serve(handler: Parameters<typeof createServer>[0]): Promise<string> {

@@ -116,20 +116,37 @@ export class GoBuildInfoScanner {
       }
       return;
     }
-    const window = this.tail.length ? Buffer.concat([this.tail, chunk]) : chunk;
-    // The linker aligns the blob to 16 bytes in the file, so an unaligned match is some other string.
-    let at = window.indexOf(GO_BUILDINFO_MAGIC);
-    while (at >= 0 && (this.tailStart + at) % 16 !== 0) at = window.indexOf(GO_BUILDINFO_MAGIC, at + 1);
-    if (at >= 0) {
-      this.found = true;
-      const rest = window.subarray(at);
-      this.captured.push(rest);
-      this.capturedBytes = rest.length;
+    const overlap = GO_BUILDINFO_MAGIC.length - 1;
+    if (chunk.length <= overlap) {
+      // Tiny chunks: search them together with what came before.
+      const window = Buffer.concat([this.tail, chunk]);
+      if (!this.capture(window, this.tailStart, [])) this.keepTail(window, this.tailStart);
       return;
     }
-    const keep = Math.min(window.length, GO_BUILDINFO_MAGIC.length - 1);
-    this.tailStart += window.length - keep;
-    this.tail = Buffer.from(window.subarray(window.length - keep));
+    // A match across the seam lies in the last bytes kept and this chunk's first ones; any other lies in the chunk,
+    // which is searched where it is (no copy of every chunk of a large executable).
+    const seamRest = chunk.subarray(overlap);
+    if (this.tail.length && this.capture(Buffer.concat([this.tail, chunk.subarray(0, overlap)]), this.tailStart, [seamRest])) return;
+    const chunkStart = this.tailStart + this.tail.length;
+    if (!this.capture(chunk, chunkStart, [])) this.keepTail(chunk, chunkStart);
+  }
+
+  /** Starts capturing at the first 16-byte aligned magic in `bytes` (at file offset `start`), followed by `more`. */
+  private capture(bytes: Buffer, start: number, more: Buffer[]): boolean {
+    // The linker aligns the blob to 16 bytes in the file, so an unaligned match is some other string.
+    let at = bytes.indexOf(GO_BUILDINFO_MAGIC);
+    while (at >= 0 && (start + at) % 16 !== 0) at = bytes.indexOf(GO_BUILDINFO_MAGIC, at + 1);
+    if (at < 0) return false;
+    this.found = true;
+    this.captured = [bytes.subarray(at), ...more];
+    this.capturedBytes = this.captured.reduce((n, b) => n + b.length, 0);
+    return true;
+  }
+
+  private keepTail(bytes: Buffer, start: number): void {
+    const keep = Math.min(bytes.length, GO_BUILDINFO_MAGIC.length - 1);
+    this.tailStart = start + bytes.length - keep;
+    this.tail = Buffer.from(bytes.subarray(bytes.length - keep));
   }
 
   blob(): Buffer | undefined {
