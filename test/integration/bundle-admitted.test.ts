@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type KubeClient, refOf, waitForHealthy } from '@nimbus/kube';
-import { loadApp } from '@nimbus/model';
+import { type KubeClient, waitForHealthy } from '@nimbus/kube';
+import { loadApp, refOf } from '@nimbus/model';
 import { renderApp } from '@nimbus/render';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestCluster, uniqueNamespace } from './testbed.js';

@@ -123,15 +123,11 @@ describe('nimbus deploy on a real control plane', () => {
   it('recovers a lock left by a dead holder once its lease expires', async () => {
     // A holder that died mid-deploy: its lease was last renewed a minute ago and nobody renews it.
     const minuteAgo = new Date(Date.now() - 60_000).toISOString().replace('Z', '000Z');
-    await client.http.send({
-      method: 'POST',
-      path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
-      body: {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name: 'nimbus-lock-shop' },
-        spec: { holderIdentity: 'crashed-ci-runner/4242', leaseDurationSeconds: 30, acquireTime: minuteAgo, renewTime: minuteAgo },
-      },
+    await client.create({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'nimbus-lock-shop', namespace: ns },
+      spec: { holderIdentity: 'crashed-ci-runner/4242', leaseDurationSeconds: 30, acquireTime: minuteAgo, renewTime: minuteAgo },
     });
     const live = await acquireLock(client, ns, 'shop').catch((e: Error) => e);
     expect(live).not.toBeInstanceOf(Error);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { type DeployEvent, deploy, ReleaseStore } from '@nimbus/delivery';
 import type { KubeClient } from '@nimbus/kube';
-import { loadApp } from '@nimbus/model';
-import { objectKey, renderApp } from '@nimbus/render';
+import { loadApp, objectKey } from '@nimbus/model';
+import { renderApp } from '@nimbus/render';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAppText } from '../../bench/generate.mjs';
 import { connectTestCluster, uniqueNamespace } from './testbed.js';

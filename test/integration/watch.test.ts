@@ -23,16 +23,10 @@ describe('watching a collection on a real API server', () => {
   it('streams changes, and re-lists when its resourceVersion is too old (410 Gone)', async () => {
     // Version "1" is gone once the API server has compacted etcd (the testbed does so every 15 s).
     const compacted = () =>
-      client.http
-        .send({
-          method: 'GET',
-          path: '/api/v1/namespaces/default/configmaps',
-          query: { resourceVersion: '1', resourceVersionMatch: 'Exact' },
-        })
-        .then(
-          () => false,
-          (err: { status?: number }) => err.status === 410,
-        );
+      client.getRaw('/api/v1/namespaces/default/configmaps', { resourceVersion: '1', resourceVersionMatch: 'Exact' }).then(
+        () => false,
+        (err: { status?: number }) => err.status === 410,
+      );
     const deadline = Date.now() + 60_000;
     while (!(await compacted())) {
       if (Date.now() > deadline) throw new Error('resource version 1 was not compacted within 60 s');

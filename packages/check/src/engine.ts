@@ -1,6 +1,5 @@
-import type { KubeObject } from '@nimbus/render';
+import { ANNOTATIONS, type KubeObject, objectKey, refKey, refOf } from '@nimbus/model';
 import { compareFindings, type Finding, type Severity } from './finding.js';
-import { resourceRef } from './objects.js';
 import { buildContext, type Rule } from './rule.js';
 import { RULES } from './rules/index.js';
 import { validateSchemas } from './schema-validation.js';
@@ -15,7 +14,7 @@ export interface CheckConfig {
 }
 
 /** Annotation listing rule ids to skip for one object, comma-separated; `all` skips every rule. */
-export const IGNORE_ANNOTATION = 'nimbus.dev/ignore';
+export const IGNORE_ANNOTATION = ANNOTATIONS.ignore;
 
 /** Where an object came from, to point findings at file and line. */
 export type Locator = (o: KubeObject, path: string | undefined) => { file?: string; line?: number } | undefined;
@@ -50,18 +49,18 @@ export function runChecks(objects: readonly KubeObject[], options: CheckOptions 
         ruleId: rule.id,
         severity: rule.severity,
         message: hit.message,
-        resource: resourceRef(hit.object),
+        resource: refOf(hit.object),
         ...(hit.path ? { path: hit.path } : {}),
         fix: hit.fix ?? rule.fix,
       });
     }
   }
-  const byKey = new Map(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+  const byKey = new Map(objects.map((o) => [objectKey(o), o]));
   const out: Finding[] = [];
   for (const f of raw) {
     const level = levels[f.ruleId];
     if (level === 'off') continue;
-    const o = f.resource ? byKey.get(`${f.resource.kind}/${f.resource.namespace ?? ''}/${f.resource.name}`) : undefined;
+    const o = f.resource ? byKey.get(refKey(f.resource)) : undefined;
     if (o) {
       const skip = ignored(o);
       if (skip.has(f.ruleId) || skip.has('all')) continue;

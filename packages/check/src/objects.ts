@@ -1,14 +1,5 @@
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 import type { ResourceRef } from './finding.js';
-
-export function resourceRef(o: KubeObject): ResourceRef {
-  return {
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    name: o.metadata.name,
-    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-  };
-}
 
 export interface Container {
   name?: string;

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 import type { Severity } from './finding.js';
 import { field, mapSelectorMatches, type PodTemplate, podTemplateOf, selectorMatches } from './objects.js';
 

@@ -1,8 +1,7 @@
-import type { KubeObject } from '@nimbus/render';
+import { type KubeObject, refOf } from '@nimbus/model';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Finding } from './finding.js';
 import kubernetesSchema from './kubernetes-schema.json' with { type: 'json' };
-import { resourceRef } from './objects.js';
 
 interface SchemaBundle {
   kubernetesVersion: string;
@@ -98,7 +97,7 @@ export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
         ruleId: 'schema-unknown-kind',
         severity: 'info',
         message: `no schema for ${o.kind} in ${o.apiVersion} (Kubernetes ${KUBERNETES_SCHEMA_VERSION}); not validated`,
-        resource: resourceRef(o),
+        resource: refOf(o),
         fix: 'check the apiVersion and kind; custom resources are validated against their CRD on the server',
       });
       continue;
@@ -116,7 +115,7 @@ export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
         ruleId: 'schema',
         severity: 'error',
         message: `${message}`,
-        resource: resourceRef(o),
+        resource: refOf(o),
         path,
         fix: `see the ${o.kind} API reference for ${path || 'the object'}`,
       });

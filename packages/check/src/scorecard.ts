@@ -1,4 +1,5 @@
-import type { KubeObject, ResolvedApp } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
+import type { ResolvedApp } from '@nimbus/render';
 import { field, type PodTemplate } from './objects.js';
 import { buildContext } from './rule.js';
 

@@ -1,5 +1,5 @@
-import type { AppSpec } from '@nimbus/model';
-import type { KubeObject, ResolvedApp } from '@nimbus/render';
+import type { AppSpec, KubeObject } from '@nimbus/model';
+import type { ResolvedApp } from '@nimbus/render';
 
 export type FactorVerdict = 'met' | 'not met' | 'unknown' | 'not applicable';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RULES, runChecks } from '@nimbus/check';
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { RULE_CASES } from './rule-cases.js';

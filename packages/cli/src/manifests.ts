@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { type Diagnostic, NimbusError, parseYamlSource, type SourceDocument } from '@nimbus/model';
-import type { KubeObject } from '@nimbus/render';
+import { type Diagnostic, type KubeObject, NimbusError, parseYamlSource, type SourceDocument } from '@nimbus/model';
 
 export interface LoadedManifests {
   objects: KubeObject[];

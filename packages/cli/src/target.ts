@@ -1,7 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { KubeClient } from '@nimbus/kube';
-import { NimbusError } from '@nimbus/model';
-import type { KubeObject } from '@nimbus/render';
+import { type KubeObject, NimbusError } from '@nimbus/model';
 import { loadAndRender } from './commands/render.js';
 import type { CliContext } from './context.js';
 import { loadManifests } from './manifests.js';

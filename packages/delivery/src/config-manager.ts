@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { KubeApiError, type KubeClient } from '@nimbus/kube';
-import { NimbusError } from '@nimbus/model';
-import { canonicalJson, contentHash, type KubeObject } from '@nimbus/render';
+import { type KubeObject, NimbusError } from '@nimbus/model';
+import { canonicalJson, contentHash } from '@nimbus/render';
 
 /** Field manager for the pod-template annotation that rolls workloads after a config change. */
 export const CONFIG_ROLLER = 'nimbus-config';

@@ -1,6 +1,5 @@
 import { type KubeClient, waitForHealthy } from '@nimbus/kube';
-import { NimbusError } from '@nimbus/model';
-import type { KubeObject } from '@nimbus/render';
+import { type KubeObject, NimbusError } from '@nimbus/model';
 
 export interface CrdDefinition {
   group: string;
@@ -86,7 +85,7 @@ export class CustomResourceManager {
       timeoutMs: options.timeoutMs ?? 60_000,
       intervalMs: 200,
     });
-    this.client.mapper.invalidate();
+    this.client.refreshDiscovery();
     return change;
   }
 

@@ -1,9 +1,7 @@
-import { type Health, KubeApiError, type KubeClient, type ObjectRef, refOf, waitForHealthy } from '@nimbus/kube';
-import { NimbusError } from '@nimbus/model';
-import { type KubeObject, objectKey } from '@nimbus/render';
-import { acquireLock, type HeldLock } from './lock.js';
-import { type Plan, planDeploy, prunesEverything, refOfObject } from './plan.js';
-import { mapConcurrent } from './pool.js';
+import { type Health, healthUpdates, type KubeClient, UnknownKindError } from '@nimbus/kube';
+import { type KubeObject, mapConcurrent, NimbusError, type ObjectRef, objectKey, refOf } from '@nimbus/model';
+import { acquireLock } from './lock.js';
+import { type Plan, planRelease, type Stage } from './plan.js';
 import { type Release, ReleaseStore } from './releases.js';
 import { validateBeforeApply } from './validate.js';
 
@@ -46,147 +44,149 @@ export interface DeployResult {
 /** Field manager that co-owns spec.replicas handed to an HPA, so Nimbus's later applies leave it alone. */
 export const HANDOVER_MANAGER = 'nimbus-replicas-handover';
 
-const WAIT_KINDS = new Set([
-  'Deployment',
-  'StatefulSet',
-  'DaemonSet',
-  'Job',
-  'PersistentVolumeClaim',
-  'CustomResourceDefinition',
-  'Namespace',
-  'Service',
-]);
+/** How execution behaves; what it does is in the plan. */
+export type ExecuteOptions = Pick<
+  DeployOptions,
+  'wait' | 'timeoutMs' | 'atomic' | 'dryRun' | 'description' | 'concurrency' | 'leaseSeconds'
+>;
 
 /**
- * Deploys a set of objects as one release: validate everything, lock, apply in
- * stages, record the release, prune what the previous release had and this one
- * does not, wait for health, and on failure roll back when atomic. Yields
- * events as it goes; the return value summarises.
+ * Deploys a set of objects as one release: validate everything, read the
+ * history, plan, then execute the plan. Yields events as they happen; the
+ * return value summarises.
  */
 export async function* deploy(client: KubeClient, options: DeployOptions): AsyncGenerator<DeployEvent, DeployResult> {
-  const concurrency = options.concurrency ?? 24;
-  const store = new ReleaseStore(client, options.namespace, options.app);
-  await validateBeforeApply(client, options.objects, concurrency);
-  const history = await store.list();
-  const previous = history.filter((r) => r.status === 'deployed').pop();
-  const revision = (history[history.length - 1]?.revision ?? 0) + 1;
-  const plan = planDeploy({ desired: options.objects, previous: previous?.objects ?? [], force: options.force });
-  yield { type: 'plan', plan, revision };
-  if (prunesEverything(plan, previous?.objects ?? []) && !options.force) {
-    throw new NimbusError(
-      'NIMBUS_PRUNE_REFUSED',
-      `deploying this set would delete all ${previous?.objects.length} objects of revision ${previous?.revision}`,
-    );
-  }
-  if (options.dryRun) return { revision, applied: 0, pruned: 0, plan };
+  await validateBeforeApply(client, options.objects, options.concurrency ?? 24);
+  const history = await new ReleaseStore(client, options.namespace, options.app).list();
+  const plan = planRelease({ app: options.app, namespace: options.namespace, desired: options.objects, history, force: options.force });
+  return yield* executePlan(client, plan, options);
+}
 
+/**
+ * Executes a release plan: lock, record the release as pending, apply stage by
+ * stage, prune, wait for health (each change yielded as it is seen), record the
+ * outcome, and on failure roll back when atomic.
+ */
+export async function* executePlan(
+  client: KubeClient,
+  plan: Plan,
+  options: ExecuteOptions = {},
+): AsyncGenerator<DeployEvent, DeployResult> {
+  yield { type: 'plan', plan, revision: plan.revision };
+  if (plan.refusal) throw new NimbusError('NIMBUS_PRUNE_REFUSED', plan.refusal);
+  if (options.dryRun) return { revision: plan.revision, applied: 0, pruned: 0, plan };
   // The namespace must exist to hold the lock and the release records.
-  const nsObject = options.objects.find((o) => o.kind === 'Namespace' && o.metadata.name === options.namespace);
-  await client.apply(nsObject ?? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace } });
-  const lock = await acquireLock(client, options.namespace, options.app, { leaseSeconds: options.leaseSeconds });
+  await client.apply(plan.namespaceObject);
+  const lock = await acquireLock(client, plan.namespace, plan.app, { leaseSeconds: options.leaseSeconds });
   yield { type: 'lock', holder: lock.holder };
   try {
-    return yield* run(client, options, { plan, revision, previous, store, lock, concurrency });
+    return yield* run(client, plan, options);
   } finally {
     await lock.release();
   }
 }
 
-interface RunState {
-  plan: Plan;
-  revision: number;
-  previous: Release | undefined;
-  store: ReleaseStore;
-  lock: HeldLock;
-  concurrency: number;
-}
-
-async function* run(client: KubeClient, options: DeployOptions, s: RunState): AsyncGenerator<DeployEvent, DeployResult> {
+async function* run(client: KubeClient, plan: Plan, options: ExecuteOptions): AsyncGenerator<DeployEvent, DeployResult> {
+  const store = new ReleaseStore(client, plan.namespace, plan.app);
+  const concurrency = options.concurrency ?? 24;
+  const objects = plan.objects;
   const release: Release = {
-    app: options.app,
-    namespace: options.namespace,
-    revision: s.revision,
+    app: plan.app,
+    namespace: plan.namespace,
+    revision: plan.revision,
     status: 'pending',
     createdAt: new Date().toISOString(),
     description: options.description ?? 'deploy',
-    objects: [...options.objects],
+    objects,
   };
-  await s.store.save(release);
-  yield { type: 'release', revision: s.revision, status: 'pending' };
+  await store.save(release);
+  yield { type: 'release', revision: plan.revision, status: 'pending' };
   let applied = 0;
   let pruned = 0;
   try {
-    for (const stage of s.plan.stages) {
+    for (const stage of plan.stages) {
       yield { type: 'stage', name: stage.name, count: stage.objects.length };
-      const events = await applyStage(client, stage.objects, options.objects, s.concurrency);
+      const events = await applyStage(client, stage.objects, objects, concurrency);
       for (const e of events) yield e;
       applied += events.length;
-      if (stage.name === 'namespaces and CRDs') {
-        client.mapper.invalidate();
-        await waitForHealthy(client, stage.objects.map(refOf), { timeoutMs: 60_000, intervalMs: 250 });
-      }
+      if (stage.settle) await settleStage(client, stage);
     }
-    for (const ref of s.plan.prune) {
+    for (const ref of plan.prune) {
       const existed = await client.delete(ref);
       pruned++;
       yield { type: 'pruned', ref, existed };
     }
     if (options.wait !== false) {
-      const refs = options.objects.filter((o) => WAIT_KINDS.has(o.kind)).map(refOf);
-      const healthEvents: DeployEvent[] = [];
-      await waitForHealthy(client, refs, {
-        timeoutMs: options.timeoutMs ?? 300_000,
-        onChange: (ref, health) => healthEvents.push({ type: 'health', ref, health }),
-      });
-      for (const e of healthEvents) yield e;
+      for await (const u of healthUpdates(client, plan.waitFor, { timeoutMs: options.timeoutMs ?? 300_000 }))
+        yield { type: 'health', ref: u.ref, health: u.health };
     }
-    await s.store.save({ ...release, status: 'deployed' });
-    await s.store.settle(s.revision);
-    yield { type: 'release', revision: s.revision, status: 'deployed' };
-    return { revision: s.revision, applied, pruned, plan: s.plan };
+    await store.save({ ...release, status: 'deployed' });
+    await store.settle(plan.revision);
+    yield { type: 'release', revision: plan.revision, status: 'deployed' };
+    return { revision: plan.revision, applied, pruned, plan };
   } catch (err) {
-    await s.store.save({ ...release, status: 'failed', description: `${release.description}: ${(err as Error).message}`.slice(0, 500) });
-    yield { type: 'release', revision: s.revision, status: 'failed' };
-    if (options.atomic) yield* rollbackAfterFailure(client, options, s, err as Error);
+    await store.save({ ...release, status: 'failed', description: `${release.description}: ${(err as Error).message}`.slice(0, 500) });
+    yield { type: 'release', revision: plan.revision, status: 'failed' };
+    if (options.atomic) yield* rollbackAfterFailure(client, plan, store, concurrency, err as Error);
     throw err;
   }
 }
 
-async function* rollbackAfterFailure(client: KubeClient, options: DeployOptions, s: RunState, err: Error): AsyncGenerator<DeployEvent> {
-  yield { type: 'rollback', toRevision: s.previous?.revision, reason: err.message };
-  if (s.previous) {
-    await applyStage(client, s.previous.objects, s.previous.objects, s.concurrency);
-    const keep = new Set(s.previous.objects.map(objectKey));
-    for (const o of options.objects) if (!keep.has(objectKey(o)) && o.kind !== 'Namespace') await client.delete(refOfObject(o));
-    await s.store.save({
-      ...s.previous,
-      revision: s.revision + 1,
+/** New CRDs and Namespaces must be served before the objects that use them are applied. */
+async function settleStage(client: KubeClient, stage: Stage): Promise<void> {
+  client.refreshDiscovery();
+  for await (const _ of healthUpdates(client, stage.objects.map(refOf), { timeoutMs: 60_000, intervalMs: 250 })) {
+    // Only the end of the wait matters here.
+  }
+}
+
+async function* rollbackAfterFailure(
+  client: KubeClient,
+  plan: Plan,
+  store: ReleaseStore,
+  concurrency: number,
+  err: Error,
+): AsyncGenerator<DeployEvent> {
+  yield { type: 'rollback', toRevision: plan.previous?.revision, reason: err.message };
+  const objects = plan.objects;
+  if (plan.previous) {
+    const previous = plan.previous;
+    await applyStage(client, previous.objects, previous.objects, concurrency);
+    const keep = new Set(previous.objects.map(objectKey));
+    for (const o of objects) if (!keep.has(objectKey(o)) && o.kind !== 'Namespace') await client.delete(refOf(o));
+    await store.save({
+      app: plan.app,
+      namespace: plan.namespace,
+      objects: previous.objects,
+      revision: plan.revision + 1,
       status: 'deployed',
       createdAt: new Date().toISOString(),
-      description: `rollback to ${s.previous.revision} after failed revision ${s.revision}`,
+      description: `rollback to ${previous.revision} after failed revision ${plan.revision}`,
     });
-    await s.store.settle(s.revision + 1);
+    await store.settle(plan.revision + 1);
   } else {
-    for (const o of [...options.objects].reverse()) if (o.kind !== 'Namespace') await client.delete(refOfObject(o));
+    for (const o of [...objects].reverse()) if (o.kind !== 'Namespace') await client.delete(refOf(o));
   }
 }
 
 /** Live resourceVersions of the objects' kinds, one LIST per kind and namespace instead of a GET per object. */
 async function liveVersions(client: KubeClient, objects: readonly KubeObject[]): Promise<Map<string, string | undefined>> {
-  const groups = new Map<string, ObjectRef>();
-  for (const o of objects) groups.set(`${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`, { ...refOf(o), name: '' });
+  const groups = new Map<string, Omit<ObjectRef, 'name'>>();
+  for (const o of objects) {
+    const { name: _, ...group } = refOf(o);
+    groups.set(`${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`, group);
+  }
   const versions = new Map<string, string | undefined>();
   await mapConcurrent([...groups.values()], 8, async (g) => {
     try {
-      const items = await client.list({ apiVersion: g.apiVersion, kind: g.kind, namespace: g.namespace });
-      for (const item of items)
+      for (const item of await client.list(g))
         versions.set(
           objectKey({ kind: g.kind, metadata: { name: item.metadata.name, namespace: g.namespace } }),
-          item.metadata.resourceVersion as string | undefined,
+          item.metadata.resourceVersion as string,
         );
     } catch (err) {
-      // A namespace or kind that does not exist yet simply has no live objects.
-      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      // A kind whose CRD is not installed yet simply has no live objects.
+      if (!(err instanceof UnknownKindError)) throw err;
     }
   });
   return versions;

@@ -1,5 +1,5 @@
-import type { KubeClient, ObjectRef } from '@nimbus/kube';
-import { refOfObject } from './plan.js';
+import type { KubeClient } from '@nimbus/kube';
+import { type ObjectRef, objectKey, refOf } from '@nimbus/model';
 import { ReleaseStore } from './releases.js';
 
 /**
@@ -18,10 +18,10 @@ export async function destroyApp(
   const deleted: ObjectRef[] = [];
   for (const r of [...releases].reverse()) {
     for (const o of [...r.objects].reverse()) {
-      const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+      const key = objectKey(o);
       if (seen.has(key) || (o.kind === 'Namespace' && !options.includeNamespace)) continue;
       seen.add(key);
-      if (await client.delete(refOfObject(o))) deleted.push(refOfObject(o));
+      if (await client.delete(refOf(o))) deleted.push(refOf(o));
     }
   }
   await store.deleteAll();

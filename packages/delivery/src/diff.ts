@@ -1,6 +1,7 @@
-import { type KubeClient, refOf } from '@nimbus/kube';
-import { type KubeObject, objectKey, toYaml } from '@nimbus/render';
-import { mapConcurrent } from './pool.js';
+import type { KubeClient } from '@nimbus/kube';
+import { type KubeObject, mapConcurrent, objectKey, refKey, refOf } from '@nimbus/model';
+import { toYaml } from '@nimbus/render';
+import { planRelease } from './plan.js';
 import { ReleaseStore } from './releases.js';
 
 export interface ObjectDiff {
@@ -68,7 +69,8 @@ export function lineDiff(before: string, after: string): string[] {
 /**
  * Compares desired objects with the cluster: each is dry-run applied, so the
  * server fills in its defaults on the desired side too, and only real changes
- * show. Objects the last release had and the desired set lacks show as deletes.
+ * show. Deletions are the deploy plan's prune list: exactly what a deploy would
+ * delete, never a kept Namespace.
  */
 export async function diffObjects(
   client: KubeClient,
@@ -92,11 +94,9 @@ export async function diffObjects(
     const after = toYaml(normalizeForDiff(dry));
     return before === after ? undefined : { key: objectKey(o), change: 'update', lines: lineDiff(before.trimEnd(), after.trimEnd()) };
   });
-  const previous = await new ReleaseStore(client, namespace, app).lastDeployed();
-  const wanted = new Set(desired.map(objectKey));
-  const deletes = (previous?.objects ?? [])
-    .filter((o) => !wanted.has(objectKey(o)))
-    .map((o): ObjectDiff => ({ key: objectKey(o), change: 'delete', lines: [`-${o.kind} ${o.metadata.name}`] }));
+  const history = await new ReleaseStore(client, namespace, app).list();
+  const plan = planRelease({ app, namespace, desired, history });
+  const deletes = [...plan.prune].reverse().map((r): ObjectDiff => ({ key: refKey(r), change: 'delete', lines: [`-${r.kind} ${r.name}`] }));
   return [...diffs.filter((d): d is ObjectDiff => d !== undefined), ...deletes];
 }
 

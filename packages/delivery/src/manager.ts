@@ -1,5 +1,5 @@
-import type { KubeClient, ObjectRef } from '@nimbus/kube';
-import type { KubeObject } from '@nimbus/render';
+import type { KubeClient } from '@nimbus/kube';
+import type { KubeObject, ObjectRef } from '@nimbus/model';
 
 export interface ServicePortSpec {
   port: number;
@@ -92,12 +92,7 @@ export class KubernetesManager {
 
   /** Sets the replica count through the scale subresource, as `kubectl scale` does. */
   async scaleDeployment(name: string, namespace: string, replicas: number): Promise<void> {
-    await this.client.http.send({
-      method: 'PATCH',
-      path: `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments/${encodeURIComponent(name)}/scale`,
-      body: { spec: { replicas } },
-      contentType: 'application/merge-patch+json',
-    });
+    await this.client.scale({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace }, replicas);
   }
 
   getPodLogs(podName: string, namespace: string, container?: string, tailLines = 100): Promise<string> {

@@ -1,5 +1,5 @@
 import type { KubeClient } from '@nimbus/kube';
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 
 const NETWORKING = 'networking.istio.io/v1';
 const SECURITY = 'security.istio.io/v1';

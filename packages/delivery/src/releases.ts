@@ -1,7 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { KubeApiError, type KubeClient } from '@nimbus/kube';
-import { NimbusError } from '@nimbus/model';
-import { type KubeObject, MANAGED_BY, objectKey } from '@nimbus/render';
+import { type KubeObject, LABELS, MANAGED_BY, NimbusError } from '@nimbus/model';
 
 export type ReleaseStatus = 'pending' | 'deployed' | 'superseded' | 'failed';
 
@@ -20,7 +19,6 @@ export interface Release {
 /** Revisions kept per app, as Helm keeps 10. */
 export const HISTORY_LIMIT = 10;
 
-const RELEASE_LABEL = 'nimbus.dev/release';
 const SECRET_TYPE = 'nimbus.dev/release.v1';
 
 export const releaseName = (app: string, revision: number) => `nimbus.release.${app}.v${revision}`;
@@ -38,7 +36,7 @@ export class ReleaseStore {
     try {
       secrets = await this.client.list(
         { apiVersion: 'v1', kind: 'Secret', namespace: this.namespace },
-        { labelSelector: `${RELEASE_LABEL}=${this.app}` },
+        { labelSelector: `${LABELS.release}=${this.app}` },
       );
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 404) return [];
@@ -87,10 +85,10 @@ function encode(r: Release): KubeObject {
       name: releaseName(r.app, r.revision),
       namespace: r.namespace,
       labels: {
-        [RELEASE_LABEL]: r.app,
-        'nimbus.dev/revision': String(r.revision),
-        'nimbus.dev/status': r.status,
-        'app.kubernetes.io/managed-by': MANAGED_BY,
+        [LABELS.release]: r.app,
+        [LABELS.revision]: String(r.revision),
+        [LABELS.releaseStatus]: r.status,
+        [LABELS.managedBy]: MANAGED_BY,
       },
     },
     data: { release: payload },
@@ -100,9 +98,4 @@ function encode(r: Release): KubeObject {
 function decode(secret: KubeObject): Release {
   const data = (secret as { data?: { release?: string } }).data?.release ?? '';
   return JSON.parse(gunzipSync(Buffer.from(data, 'base64')).toString('utf8')) as Release;
-}
-
-/** Keys of a release's objects, for prune. */
-export function inventoryKeys(r: Release | undefined): Set<string> {
-  return new Set((r?.objects ?? []).map(objectKey));
 }

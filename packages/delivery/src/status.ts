@@ -1,6 +1,5 @@
-import { type Health, healthOf, type KubeClient, refOf, worstHealth } from '@nimbus/kube';
-import type { KubeObject } from '@nimbus/render';
-import { mapConcurrent } from './pool.js';
+import { type Health, healthOf, type KubeClient, worstHealth } from '@nimbus/kube';
+import { type KubeObject, LABELS, mapConcurrent, refOf } from '@nimbus/model';
 import { ReleaseStore } from './releases.js';
 
 export interface ObjectStatus {
@@ -22,7 +21,7 @@ export interface AppStatus {
   services: ServiceStatus[];
 }
 
-const serviceOf = (o: KubeObject) => o.metadata.labels?.['nimbus.dev/service'] ?? '(app)';
+const serviceOf = (o: KubeObject) => o.metadata.labels?.[LABELS.service] ?? '(app)';
 
 /** Health of every object of the app's current release, grouped by service. */
 export async function appStatus(client: KubeClient, app: string, namespace: string): Promise<AppStatus> {

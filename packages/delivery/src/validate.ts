@@ -1,8 +1,6 @@
 import { validateSchemas } from '@nimbus/check';
 import { KubeApiError, type KubeClient } from '@nimbus/kube';
-import { type Diagnostic, NimbusError } from '@nimbus/model';
-import type { KubeObject } from '@nimbus/render';
-import { mapConcurrent } from './pool.js';
+import { type Diagnostic, type KubeObject, mapConcurrent, NimbusError } from '@nimbus/model';
 
 const describe = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 

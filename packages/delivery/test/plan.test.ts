@@ -1,5 +1,5 @@
 import { compactDiff, lineDiff, normalizeForDiff, planDeploy, prunesEverything } from '@nimbus/delivery';
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 import { describe, expect, it } from 'vitest';
 
 const o = (kind: string, name: string, namespace: string | undefined = 'ns'): KubeObject => ({

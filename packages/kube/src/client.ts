@@ -1,18 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import type { KubeObject } from '@nimbus/render';
-import { type ResourceInfo, RestMapper, resourcePath } from './discovery.js';
+import { type KubeObject, type ObjectRef, refOf } from '@nimbus/model';
+import { type ResourceInfo, RestMapper, resourcePath, UnknownKindError } from './discovery.js';
 import { KubeApiError, KubeHttp, type RetryPolicy } from './http.js';
 import { type ClusterAccess, type KubeconfigOptions, loadClusterAccess } from './kubeconfig.js';
 
 /** The one field manager Nimbus applies with. Never change it: ownership of live fields hangs on it. */
 export const FIELD_MANAGER = 'nimbus';
-
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-}
 
 export interface ApplyOptions {
   /** Server-side dry run: validated and defaulted by the server, nothing stored. */
@@ -26,18 +19,27 @@ export interface ListOptions {
   fieldSelector?: string;
 }
 
-export function refOf(o: KubeObject): ObjectRef {
-  return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace };
+interface Transport {
+  http: KubeHttp;
+  mapper: RestMapper;
+}
+
+const transports = new WeakMap<KubeClient, Transport>();
+
+/** The client's HTTP layer and discovery, for this package's own modules only (not exported from the package). */
+export function transportOf(client: KubeClient): Transport {
+  return transports.get(client) as Transport;
 }
 
 /** The Kubernetes adapter: talks to the API server; knows nothing of Nimbus specs. */
 export class KubeClient {
-  readonly http: KubeHttp;
-  readonly mapper: RestMapper;
+  private readonly http: KubeHttp;
+  private readonly mapper: RestMapper;
 
   constructor(access: ClusterAccess, options: { maxSockets?: number; retry?: RetryPolicy } = {}) {
     this.http = new KubeHttp(access, options);
     this.mapper = new RestMapper(this.http);
+    transports.set(this, { http: this.http, mapper: this.mapper });
   }
 
   static async connect(options: KubeconfigOptions = {}): Promise<KubeClient> {
@@ -50,6 +52,22 @@ export class KubeClient {
 
   close(): void {
     this.http.close();
+  }
+
+  /** Forgets the discovered API resources, e.g. after CRDs were installed, so new kinds resolve. */
+  refreshDiscovery(): void {
+    this.mapper.invalidate();
+  }
+
+  /** Whether the server serves this kind (false when, say, its CRD is not installed). */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    try {
+      await this.mapper.resolve(apiVersion, kind);
+      return true;
+    } catch (err) {
+      if (err instanceof UnknownKindError) return false;
+      throw err;
+    }
   }
 
   private async locate(ref: ObjectRef, withName = true): Promise<{ info: ResourceInfo; path: string }> {
@@ -82,6 +100,37 @@ export class KubeClient {
       contentType: 'application/apply-patch+yaml',
     });
     return res.body;
+  }
+
+  /** Creates an object; a 409 (already exists) surfaces as a KubeApiError with status 409. */
+  async create(obj: KubeObject): Promise<KubeObject> {
+    const { path } = await this.locate(refOf(obj), false);
+    return (await this.http.send<KubeObject>({ method: 'POST', path, body: obj })).body;
+  }
+
+  /**
+   * Replaces an object whole (PUT). With `metadata.resourceVersion` set this is
+   * a compare-and-swap: a concurrent change makes it fail with status 409.
+   */
+  async replace(obj: KubeObject): Promise<KubeObject> {
+    const { path } = await this.locate(refOf(obj));
+    return (await this.http.send<KubeObject>({ method: 'PUT', path, body: obj })).body;
+  }
+
+  /** Sets the replica count through the scale subresource, as `kubectl scale` does. */
+  async scale(ref: ObjectRef, replicas: number): Promise<void> {
+    const { path } = await this.locate(ref);
+    await this.http.send({
+      method: 'PATCH',
+      path: `${path}/scale`,
+      body: { spec: { replicas } },
+      contentType: 'application/merge-patch+json',
+    });
+  }
+
+  /** GETs a raw API path, as `kubectl get --raw` does. */
+  async getRaw<T = unknown>(path: string, query: Record<string, string | number | boolean | undefined> = {}): Promise<T> {
+    return (await this.http.send<T>({ method: 'GET', path, query })).body;
   }
 
   async get(ref: ObjectRef): Promise<KubeObject | undefined> {

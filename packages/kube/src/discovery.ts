@@ -1,4 +1,15 @@
-import { KubeApiError, type KubeHttp } from './http.js';
+import { NimbusError } from '@nimbus/model';
+import type { KubeHttp } from './http.js';
+
+/** The server does not serve a kind (e.g. its CRD is not installed): known before any request for the object is sent. */
+export class UnknownKindError extends NimbusError {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+  ) {
+    super('NIMBUS_KUBE_NOT_FOUND', `the server does not serve ${kind} in ${apiVersion}`);
+  }
+}
 
 export interface ResourceInfo {
   group: string;
@@ -53,7 +64,7 @@ export class RestMapper {
       info = this.byGvk.get(`${apiVersion}|${kind}`);
     }
     if (!info) {
-      throw new KubeApiError('NIMBUS_KUBE_NOT_FOUND', `the server does not serve ${kind} in ${apiVersion}`, 404, 'NotFound', undefined);
+      throw new UnknownKindError(apiVersion, kind);
     }
     return info;
   }

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 
 /** Argo CD's health order, best first: a set of objects is as healthy as its worst member. */
 export const HEALTH_ORDER = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'] as const;

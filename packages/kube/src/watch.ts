@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { KubeObject } from '@nimbus/render';
-import type { KubeClient, ObjectRef } from './client.js';
+import type { KubeObject, ObjectRef } from '@nimbus/model';
+import { type KubeClient, transportOf } from './client.js';
 import { resourcePath } from './discovery.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -26,11 +26,12 @@ export interface WatchOptions {
  * old (410 Gone) it re-lists and reports every current object as RELISTED.
  */
 export async function watchCollection(client: KubeClient, ref: Omit<ObjectRef, 'name'>, options: WatchOptions): Promise<void> {
-  const info = await client.mapper.resolve(ref.apiVersion, ref.kind);
+  const { http, mapper } = transportOf(client);
+  const info = await mapper.resolve(ref.apiVersion, ref.kind);
   const path = resourcePath(info, ref.namespace ?? client.defaultNamespace);
   let version = options.resourceVersion;
   const relist = async () => {
-    const res = await client.http.send<{ metadata: { resourceVersion: string }; items: KubeObject[] }>({
+    const res = await http.send<{ metadata: { resourceVersion: string }; items: KubeObject[] }>({
       method: 'GET',
       path,
       query: { labelSelector: options.labelSelector },
@@ -65,7 +66,7 @@ async function streamOnce(
 ): Promise<'closed' | 'gone' | 'error'> {
   let res: IncomingMessage;
   try {
-    res = await client.http.openStream(
+    res = await transportOf(client).http.openStream(
       path,
       {
         watch: true,

@@ -1,5 +1,5 @@
 import { healthOf, worstHealth } from '@nimbus/kube';
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 import { describe, expect, it } from 'vitest';
 
 const obj = (kind: string, body: Record<string, unknown>): KubeObject => ({

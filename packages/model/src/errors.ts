@@ -74,6 +74,11 @@ export const ERROR_CATALOG = {
     title: 'A Kubernetes object or API is not there',
     hint: 'Check the name and namespace; for a custom resource, install its CRD first.',
   },
+  NIMBUS_KUBE_DEGRADED: {
+    exitCode: 1,
+    title: 'An object is failing and will not recover by waiting',
+    hint: 'Read the reason in the message (a crash loop, a missing image, a failed Job); fix the release, or deploy with --atomic to roll back at once.',
+  },
   NIMBUS_KUBE_TIMEOUT: {
     exitCode: 1,
     title: 'Objects did not become healthy in time',

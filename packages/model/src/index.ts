@@ -1,3 +1,4 @@
+export { mapConcurrent } from './concurrency.js';
 export { mergeOverlay } from './environments.js';
 export {
   type Diagnostic,
@@ -10,7 +11,9 @@ export {
   type NimbusErrorOptions,
   type SourceLocation,
 } from './errors.js';
+export { ANNOTATIONS, LABELS, MANAGED_BY, serviceSelector } from './labels.js';
 export { type LoadedApp, type LoadOptions, loadApp, type SpecInput } from './load.js';
+export { describeRef, type KubeObject, type ObjectMeta, type ObjectRef, objectKey, refKey, refOf } from './object.js';
 export { referenceMarkdown } from './reference.js';
 export {
   DEFAULT_RESOURCE_PORTS,

@@ -1,20 +1,4 @@
-/** Label and annotation keys Nimbus writes. These are load-bearing: changing one orphans live objects. */
-export const LABELS = {
-  name: 'app.kubernetes.io/name',
-  instance: 'app.kubernetes.io/instance',
-  partOf: 'app.kubernetes.io/part-of',
-  component: 'app.kubernetes.io/component',
-  version: 'app.kubernetes.io/version',
-  managedBy: 'app.kubernetes.io/managed-by',
-  service: 'nimbus.dev/service',
-} as const;
-
-export const ANNOTATIONS = {
-  configHash: 'nimbus.dev/config-hash',
-  specFile: 'nimbus.dev/spec',
-} as const;
-
-export const MANAGED_BY = 'nimbus';
+export { ANNOTATIONS, LABELS, MANAGED_BY } from '@nimbus/model';
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 

@@ -1,23 +1,6 @@
-/** A Kubernetes object as plain data: what render returns and adapters apply. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  [field: string]: unknown;
-}
+import type { KubeObject } from '@nimbus/model';
 
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  [field: string]: unknown;
-}
-
-/** `kind/namespace/name`, the identity Nimbus uses for inventories and findings. */
-export function objectKey(o: Pick<KubeObject, 'kind' | 'metadata'>): string {
-  return `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
+export { type KubeObject, type ObjectMeta, objectKey } from '@nimbus/model';
 
 /** Apply order: what others depend on first, as Helm and Flux order kinds. */
 export const KIND_ORDER = [

@@ -1,4 +1,4 @@
-import type { KubeObject } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
 import { containersOf, field, type PodTemplate } from '../objects.js';
 import { type Rule, type RuleContext, type RuleHit, SERVING_KINDS } from '../rule.js';
 

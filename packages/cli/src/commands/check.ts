@@ -20,8 +20,7 @@ import {
   runChecks,
   type Scorecard,
 } from '@nimbus/check';
-import { NimbusError, parseYamlSource } from '@nimbus/model';
-import type { KubeObject } from '@nimbus/render';
+import { type KubeObject, NimbusError, parseYamlSource } from '@nimbus/model';
 import { structuredLogEvidence } from '../build-context.js';
 import { type CliContext, painterFor } from '../context.js';
 import { loadManifests, pathSegments } from '../manifests.js';

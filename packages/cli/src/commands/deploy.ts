@@ -1,5 +1,5 @@
 import { type DeployEvent, deploy, rollback } from '@nimbus/delivery';
-import type { ObjectRef } from '@nimbus/kube';
+import type { ObjectRef } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
 import type { Painter } from '../format-error.js';
 import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';

@@ -1,7 +1,7 @@
 import { appStatus, compactDiff, destroyApp, diffObjects, KubernetesManager, ReleaseStore } from '@nimbus/delivery';
-import { NimbusError } from '@nimbus/model';
+import type { KubeClient } from '@nimbus/kube';
+import { NimbusError, serviceSelector } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
-import { type KubeClient, LABELS_SELECTOR } from '../kube-helpers.js';
 import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
 
 type Opts = TargetOptions & ClusterOptions & { output?: string };
@@ -109,7 +109,7 @@ export function runLogs(
     const ref = await resolveAppRef(specArgs, opts, ctx, client);
     const pods = await client.list(
       { apiVersion: 'v1', kind: 'Pod', namespace: ref.namespace },
-      { labelSelector: LABELS_SELECTOR(ref.app, service) },
+      { labelSelector: serviceSelector(ref.app, service) },
     );
     if (pods.length === 0) throw new NimbusError('NIMBUS_KUBE_NOT_FOUND', `no pods of service '${service}' in ${ref.namespace}`);
     const names = pods.map((p) => p.metadata.name).sort();

@@ -1,4 +1,5 @@
-import type { KubeObject, ResolvedApp } from '@nimbus/render';
+import type { KubeObject } from '@nimbus/model';
+import type { ResolvedApp } from '@nimbus/render';
 import { layoutTopology, topologySvg } from './topology.js';
 
 /** A section that a later stage (checks, scorecard) contributes to the report. */

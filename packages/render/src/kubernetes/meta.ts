@@ -20,7 +20,7 @@ export function trafficSelector(app: ResolvedApp, svc: ResolvedService): Record<
 }
 
 /** The label the mesh splits traffic on, present when a service has a canary. */
-export const TRACK_LABEL = 'nimbus.dev/track';
+export const TRACK_LABEL = LABELS.track;
 
 export function serviceLabels(app: ResolvedApp, svc: ResolvedService, component = 'server'): Record<string, string> {
   const version = labelValue(imageTag(svc.image) ?? '');
