@@ -8,7 +8,10 @@ const alias = {
   '@nimbus/model': pkg('model'),
   '@nimbus/render': pkg('render'),
   '@nimbus/check': pkg('check'),
+  '@nimbus/project': pkg('project'),
   '@nimbus/kube': pkg('kube'),
+  // Sub-exports first: an alias also matches as a path prefix.
+  '@nimbus/delivery/managers': fileURLToPath(new URL('./packages/delivery/src/managers/index.ts', import.meta.url)),
   '@nimbus/delivery': pkg('delivery'),
   '@nimbus/runtime': pkg('runtime'),
   '@nimbus/docker': pkg('docker'),

@@ -38,12 +38,15 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
 }
 
 build_kube() {
-  if have_all "$KUBE_BIN/kube-apiserver" "$KUBE_BIN/kube-controller-manager" "$KUBE_BIN/kube-scheduler"; then
+  if have_all "$KUBE_BIN/kube-apiserver" "$KUBE_BIN/kube-controller-manager" "$KUBE_BIN/kube-scheduler" \
+    "$KUBE_BIN/kubelet" "$KUBE_BIN/kube-proxy"; then
     log "kubernetes $KUBE_VERSION: cached in $KUBE_BIN"; return
   fi
   local dir="$here/k8s"
@@ -58,7 +61,8 @@ build_kube() {
   (cd "$dir" && go mod tidy -e >/dev/null 2>&1 || true
    cd "$dir" && go get "google.golang.org/protobuf@$PROTOBUF_PIN" >/dev/null
    cd "$dir" && go build -trimpath -ldflags "$ld" -o "$KUBE_BIN.tmp/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler)
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler \
+      k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy)
   rm -rf "$KUBE_BIN"; mv "$KUBE_BIN.tmp" "$KUBE_BIN"
 }
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigManager, CustomResourceManager, crdFromDefinition, deploy, IstioManager } from '@nimbus/delivery';
+import { deploy } from '@nimbus/delivery';
+import { ConfigManager, CustomResourceManager, crdFromDefinition, IstioManager } from '@nimbus/delivery/managers';
 import { type KubeClient, type WatchEvent, watchCollection as watch } from '@nimbus/kube';
 import { loadApp } from '@nimbus/model';
 import { argoApplication, renderApp, resolveApp } from '@nimbus/render';

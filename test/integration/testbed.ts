@@ -25,7 +25,7 @@ export async function installUpstreamCrds(client: KubeClient): Promise<number> {
   const { execFileSync } = await import('node:child_process');
   const { readFileSync } = await import('node:fs');
   const { parseAllDocuments } = await import('yaml');
-  const { CustomResourceManager } = await import('@nimbus/delivery');
+  const { CustomResourceManager } = await import('@nimbus/delivery/managers');
   const root = new URL('../../', import.meta.url).pathname;
   const files = execFileSync('bash', ['testbed/crds.sh'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
   const crds = files.flatMap((f) =>

@@ -1,3 +1,4 @@
+export { CHECK_CONFIG_FILE, parseCheckConfig } from './check-config.js';
 export { DOCKERFILE_RULES, lintDockerfile, parseDockerfile } from './dockerfile-lint.js';
 export {
   applyRuleLevels,

@@ -1,9 +1,8 @@
 import { basename, resolve } from 'node:path';
 import { KubeClient } from '@nimbus/kube';
 import { type KubeObject, NimbusError } from '@nimbus/model';
-import { loadAndRender } from './commands/render.js';
+import { loadAndRender, loadManifests } from '@nimbus/project';
 import type { CliContext } from './context.js';
-import { loadManifests } from './manifests.js';
 
 export interface ClusterOptions {
   kubeconfig?: string;
@@ -53,7 +52,7 @@ export async function resolveTarget(specArgs: string[], opts: TargetOptions, ctx
       objects: objects.map((o) => (o.metadata.namespace || isClusterScoped(o) ? o : { ...o, metadata: { ...o.metadata, namespace } })),
     };
   }
-  const rendered = await loadAndRender(specArgs, { env: opts.env, namespace: opts.namespace }, ctx);
+  const rendered = await loadAndRender(specArgs, { env: opts.env, namespace: opts.namespace, cwd: ctx.cwd });
   return { app: rendered.app.name, namespace: rendered.app.namespace, objects: rendered.objects };
 }
 

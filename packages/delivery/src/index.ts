@@ -1,5 +1,3 @@
-export { CONFIG_ROLLER, ConfigManager, parseEnvFile } from './config-manager.js';
-export { type CrdChange, type CrdDefinition, CustomResourceManager, crdFromDefinition, planCrdChange } from './crd.js';
 export {
   applyStage,
   type DeployEvent,
@@ -14,8 +12,6 @@ export {
 export { destroyApp } from './destroy.js';
 export { compactDiff, diffObjects, lineDiff, normalizeForDiff, type ObjectDiff } from './diff.js';
 export { acquireLock, type HeldLock, type LockOptions } from './lock.js';
-export { type IngressRuleSpec, KubernetesManager, type ServicePortSpec } from './manager.js';
-export { IstioManager, type RouteSpec } from './mesh-manager.js';
 export { FIRST_STAGE, type Plan, type PlanInput, planDeploy, planRelease, prunesEverything, type Stage } from './plan.js';
 export { HISTORY_LIMIT, type Release, type ReleaseStatus, ReleaseStore, releaseName } from './releases.js';
 export { type AppStatus, appStatus, type ObjectStatus, type ServiceStatus } from './status.js';

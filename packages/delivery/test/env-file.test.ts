@@ -1,4 +1,4 @@
-import { parseEnvFile } from '@nimbus/delivery';
+import { parseEnvFile } from '@nimbus/delivery/managers';
 import { describe, expect, it } from 'vitest';
 
 describe('parseEnvFile', () => {

@@ -32,6 +32,30 @@ export interface RunOptions {
   /** Default `unless-stopped`, as the seed's. */
   restartPolicy?: 'no' | 'always' | 'unless-stopped' | 'on-failure';
   labels?: Record<string, string>;
+  /** Restrictions matching a hardened pod's security context and limits. */
+  hardening?: Hardening;
+}
+
+export interface Hardening {
+  readOnlyRootFilesystem?: boolean;
+  /** Writable in-memory mounts (path → mount options), e.g. /tmp under a read-only root. */
+  tmpfs?: Record<string, string>;
+  dropAllCapabilities?: boolean;
+  noNewPrivileges?: boolean;
+  memoryBytes?: number;
+  nanoCpus?: number;
+}
+
+function hostConfigOf(h: Hardening | undefined): Record<string, unknown> {
+  if (!h) return {};
+  return {
+    ReadonlyRootfs: h.readOnlyRootFilesystem ?? false,
+    ...(h.tmpfs && Object.keys(h.tmpfs).length ? { Tmpfs: h.tmpfs } : {}),
+    ...(h.dropAllCapabilities ? { CapDrop: ['ALL'] } : {}),
+    ...(h.noNewPrivileges ? { SecurityOpt: ['no-new-privileges'] } : {}),
+    ...(h.memoryBytes ? { Memory: h.memoryBytes } : {}),
+    ...(h.nanoCpus ? { NanoCpus: h.nanoCpus } : {}),
+  };
 }
 
 interface StreamEvent {
@@ -193,6 +217,7 @@ export class DockerManager {
           Binds: Object.entries(options.volumes ?? {}).map(([host, v]) => `${host}:${v.bind}:${v.mode ?? 'rw'}`),
           NetworkMode: options.network,
           RestartPolicy: { Name: options.restartPolicy ?? 'unless-stopped' },
+          ...hostConfigOf(options.hardening),
         },
         ...(options.network && options.networkAliases?.length
           ? { NetworkingConfig: { EndpointsConfig: { [options.network]: { Aliases: options.networkAliases } } } }

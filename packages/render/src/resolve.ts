@@ -14,6 +14,7 @@ import {
   substitutePlaceholders,
 } from '@nimbus/model';
 
+import { DEFAULT_SECURITY } from './kubernetes/pod.js';
 /**
  * Nimbus's own defaults. An app's `spec.defaults` overrides them globally and a
  * service's fields override both; `null` in a resource quantity removes it.
@@ -26,7 +27,7 @@ export const NIMBUS_DEFAULTS = {
     liveness: { path: '/health', periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
     readiness: { path: '/ready', periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
   },
-  securityContext: { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, readOnlyRootFilesystem: true },
+  securityContext: { ...DEFAULT_SECURITY },
   podSecurity: 'restricted',
   terminationGracePeriodSeconds: 30,
   metricsPath: '/metrics',

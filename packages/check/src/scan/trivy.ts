@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { NimbusError } from '@nimbus/model';
 import type { AdvisorySeverity, Vulnerability } from './osv.js';
 
 interface TrivyReport {
@@ -44,4 +46,20 @@ export function normalizeTrivy(report: TrivyReport): Vulnerability[] {
       aliases: [],
     })),
   );
+}
+
+/** Whether a `trivy` command is on PATH. */
+export function hasTrivy(env: NodeJS.ProcessEnv): boolean {
+  return spawnSync('trivy', ['--version'], { env, stdio: 'ignore' }).status === 0;
+}
+
+/** Runs `trivy image` on an image of the given engine and returns its vulnerabilities through the same normaliser. */
+export function trivyScan(image: string, env: NodeJS.ProcessEnv, dockerHost?: string): Vulnerability[] {
+  const r = spawnSync('trivy', ['image', '--quiet', '--format', 'json', '--scanners', 'vuln', image], {
+    env: { ...env, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) },
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new NimbusError('NIMBUS_DOCKER', `trivy failed on ${image}: ${(r.stderr || '').trim().split('\n').pop()}`);
+  return normalizeTrivy(JSON.parse(r.stdout) as TrivyReport);
 }

@@ -1,9 +1,9 @@
 import { access, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { loadApp, NimbusError } from '@nimbus/model';
+import { readSpecInputs } from '@nimbus/project';
 import { toYaml } from '@nimbus/render';
 import type { CliContext } from '../context.js';
-import { readSpecInputs } from '../io.js';
 
 export interface InitOptions {
   name?: string;

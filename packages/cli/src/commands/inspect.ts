@@ -1,4 +1,4 @@
-import { appStatus, compactDiff, destroyApp, diffObjects, KubernetesManager, ReleaseStore } from '@nimbus/delivery';
+import { appStatus, compactDiff, destroyApp, diffObjects, ReleaseStore } from '@nimbus/delivery';
 import type { KubeClient } from '@nimbus/kube';
 import { NimbusError, serviceSelector } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
@@ -92,7 +92,7 @@ export function runScale(specArgs: string[], service: string, replicas: string, 
       namespace: ref.namespace,
       name: service,
     });
-    await new KubernetesManager(client).scaleDeployment(service, ref.namespace, count);
+    await client.scale({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ref.namespace, name: service }, count);
     ctx.stdout.write(`deployment ${ref.namespace}/${service} scaled to ${count}\n`);
     if (hpa) ctx.stderr.write(`warning: an HPA manages ${service}; it will move the count back within its range\n`);
     return 0;

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { type AppSpec, loadApp, NimbusError } from '@nimbus/model';
-import { bundleFiles, objectsToJson, objectsToYaml, type RenderResult, renderApp, renderArtifacts } from '@nimbus/render';
+import { NimbusError } from '@nimbus/model';
+import { checkRendered, inspectBuildContexts, loadAndRender, writeFilesAtomically } from '@nimbus/project';
+import { bundleFiles, objectsToJson, objectsToYaml, renderArtifacts } from '@nimbus/render';
 import type { CliContext } from '../context.js';
-import { readSpecInputs, resolveSpecPaths, writeFilesAtomically } from '../io.js';
 import { renderReportHtml } from '../report/html.js';
 
 export interface RenderCommandOptions {
@@ -17,26 +17,12 @@ export interface RenderCommandOptions {
   name?: string;
 }
 
-export type Rendered = RenderResult & { spec: AppSpec; environment: string | undefined; files: string[] };
-
-export async function loadAndRender(
-  specArgs: readonly string[],
-  opts: Pick<RenderCommandOptions, 'env' | 'namespace' | 'name' | 'imageTag'>,
-  ctx: CliContext,
-): Promise<Rendered> {
-  const paths = await resolveSpecPaths(specArgs, ctx.cwd);
-  const inputs = await readSpecInputs(paths, ctx.cwd);
-  const loaded = loadApp(inputs, { environment: opts.env, appName: opts.name });
-  const spec = opts.namespace ? { ...loaded.spec, metadata: { ...loaded.spec.metadata, namespace: opts.namespace } } : loaded.spec;
-  return { ...renderApp(spec, { imageTag: opts.imageTag }), spec, environment: loaded.environment, files: loaded.files };
-}
-
 export async function runRender(specArgs: string[], opts: RenderCommandOptions, ctx: CliContext): Promise<number> {
   const format = opts.output ?? 'yaml';
   if (format !== 'yaml' && format !== 'json') {
     throw new NimbusError('NIMBUS_USAGE', `unknown output format '${format}'`, { hint: 'use -o yaml or -o json' });
   }
-  const result = await loadAndRender(specArgs, opts, ctx);
+  const result = await loadAndRender(specArgs, { ...opts, cwd: ctx.cwd });
   if (opts.out) {
     await writeFilesAtomically(resolve(ctx.cwd, opts.out), bundleFiles(result.objects));
     ctx.stderr.write(`wrote ${result.objects.length} objects to ${opts.out}\n`);
@@ -44,7 +30,6 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
     ctx.stdout.write(format === 'json' ? objectsToJson(result.objects) : objectsToYaml(result.objects));
   }
   if (opts.artifacts) {
-    const { inspectBuildContexts } = await import('../build-context.js');
     const specFile = result.files[0] ?? 'nimbus.yaml';
     const files = renderArtifacts(result.spec, {
       specPath: relative(ctx.cwd, resolve(ctx.cwd, specFile)) || 'nimbus.yaml',
@@ -62,9 +47,8 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
   if (opts.report) {
     const path = resolve(ctx.cwd, opts.report);
     await mkdir(dirname(path), { recursive: true });
-    const { checkRendered } = await import('./check.js');
     const { findingsSection, scorecardSection, twelveFactorSection } = await import('../report/sections.js');
-    const checked = await checkRendered(result, undefined, ctx);
+    const checked = await checkRendered(result, { cwd: ctx.cwd });
     const sections = [findingsSection(checked.findings)];
     if (checked.scorecard) sections.push(scorecardSection(checked.scorecard));
     if (checked.twelveFactor) sections.push(twelveFactorSection(checked.twelveFactor));

@@ -1,19 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  type AdvisorySeverity,
   cycloneDx,
-  type Finding,
   formatFindingsJson,
   formatFindingsSarif,
   formatFindingsText,
+  type GateThreshold,
+  gateFails,
+  hasTrivy,
   matchAdvisories,
-  normalizeTrivy,
   type OsvAdvisory,
-  SEVERITY_ORDER,
+  parseGateThreshold,
+  trivyScan,
   type Vulnerability,
+  vulnerabilityFinding,
 } from '@nimbus/check';
 import { DockerManager, inventoryImage } from '@nimbus/docker';
 import { NimbusError } from '@nimbus/model';
@@ -27,14 +28,6 @@ export interface ScanOptions {
   output?: string;
   dockerHost?: string;
 }
-
-const FINDING_SEVERITY: Record<AdvisorySeverity, Finding['severity']> = {
-  CRITICAL: 'error',
-  HIGH: 'error',
-  MEDIUM: 'warning',
-  LOW: 'info',
-  UNKNOWN: 'info',
-};
 
 /** Reads every OSV advisory (*.json, nested directories too) under a directory. */
 async function readAdvisories(dir: string): Promise<OsvAdvisory[]> {
@@ -51,32 +44,16 @@ async function readAdvisories(dir: string): Promise<OsvAdvisory[]> {
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as OsvAdvisory));
 }
 
-export function vulnerabilityFinding(v: Vulnerability, image: string): Finding {
-  return {
-    ruleId: v.id,
-    severity: FINDING_SEVERITY[v.severity],
-    message: `${v.package.name} ${v.package.version}: ${v.summary} [${v.severity}${v.aliases.length ? `, ${v.aliases.join(', ')}` : ''}]`,
-    resource: { kind: 'Image', name: image },
-    ...(v.package.location ? { path: v.package.location } : {}),
-    fix: v.fixedVersion
-      ? `upgrade ${v.package.name} to ${v.fixedVersion} or later`
-      : 'no fixed version is known yet: mitigate or accept the risk',
-  };
-}
-
 /**
  * `nimbus scan IMAGE`: an SBOM of the image's packages, matched offline
  * against OSV advisories, with a gate that sets the exit code (Trivy's default
  * exit code on findings is 0; this one fails by default on HIGH and above).
  */
 export async function runScan(image: string, opts: ScanOptions, ctx: CliContext): Promise<number> {
-  const failOn = (opts.failOn ?? 'high').toUpperCase();
-  if (failOn !== 'NONE' && !(SEVERITY_ORDER as readonly string[]).includes(failOn)) {
-    throw new NimbusError('NIMBUS_USAGE', `--fail-on must be none, low, medium, high or critical, got '${opts.failOn}'`);
-  }
+  const failOn = parseGateThreshold(opts.failOn);
   // With no advisory directory and Trivy installed, Trivy's findings go through the same gate and formats.
   if (!opts.advisories && !opts.sbom && hasTrivy(ctx.env))
-    return report(image, normalizeTrivy(runTrivy(image, opts, ctx)), undefined, failOn, opts, ctx);
+    return report(image, trivyScan(image, ctx.env, opts.dockerHost ?? ctx.env.DOCKER_HOST), undefined, failOn, opts, ctx);
   const docker = new DockerManager({ host: opts.dockerHost ?? ctx.env.DOCKER_HOST });
   const packages = await inventoryImage(docker.docker, image);
   if (opts.sbom) {
@@ -93,26 +70,11 @@ export async function runScan(image: string, opts: ScanOptions, ctx: CliContext)
   return report(image, matchAdvisories(packages, advisories), packages.length, failOn, opts, ctx);
 }
 
-function hasTrivy(env: NodeJS.ProcessEnv): boolean {
-  return spawnSync('trivy', ['--version'], { env, stdio: 'ignore' }).status === 0;
-}
-
-function runTrivy(image: string, opts: ScanOptions, ctx: CliContext): Parameters<typeof normalizeTrivy>[0] {
-  const host = opts.dockerHost ?? ctx.env.DOCKER_HOST;
-  const r = spawnSync('trivy', ['image', '--quiet', '--format', 'json', '--scanners', 'vuln', image], {
-    env: { ...ctx.env, ...(host ? { DOCKER_HOST: host } : {}) },
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new NimbusError('NIMBUS_DOCKER', `trivy failed on ${image}: ${(r.stderr || '').trim().split('\n').pop()}`);
-  return JSON.parse(r.stdout);
-}
-
 async function report(
   image: string,
   vulns: Vulnerability[],
   packageCount: number | undefined,
-  failOn: string,
+  failOn: GateThreshold,
   opts: ScanOptions,
   ctx: CliContext,
 ): Promise<number> {
@@ -127,8 +89,7 @@ async function report(
     );
     if (findings.length) ctx.stdout.write(formatFindingsText(findings, paint));
   }
-  const threshold = SEVERITY_ORDER.indexOf(failOn as AdvisorySeverity);
-  const gated = failOn !== 'NONE' && vulns.some((v) => SEVERITY_ORDER.indexOf(v.severity) >= threshold);
+  const gated = gateFails(vulns, failOn);
   if (gated) ctx.stderr.write(`gate: vulnerabilities at ${failOn} or above\n`);
   return gated ? 1 : 0;
 }

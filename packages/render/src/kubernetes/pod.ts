@@ -74,14 +74,33 @@ export function container(svc: ResolvedService, o: ContainerOverrides): Record<s
     startupProbe: o.withProbes && svc.probes.startup ? probe(svc.probes.startup) : undefined,
     livenessProbe: o.withProbes && svc.probes.liveness ? probe(svc.probes.liveness) : undefined,
     readinessProbe: o.withProbes && svc.probes.readiness ? probe(svc.probes.readiness) : undefined,
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      privileged: false,
-      readOnlyRootFilesystem: svc.security.readOnlyRootFilesystem,
-      runAsNonRoot: true,
-    },
+    securityContext: restrictedContainerSecurityContext(svc.security.readOnlyRootFilesystem),
     volumeMounts: mounts.length ? mounts : undefined,
+  };
+}
+
+/** The default user and group of Nimbus workloads: non-root, the same in pods, local containers and generated Dockerfiles. */
+export const DEFAULT_SECURITY = { runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, readOnlyRootFilesystem: true } as const;
+
+/** A pod security context that Pod Security "restricted" admits. */
+export function restrictedPodSecurityContext(security: { runAsUser: number; runAsGroup: number; fsGroup: number } = DEFAULT_SECURITY) {
+  return {
+    runAsNonRoot: true,
+    runAsUser: security.runAsUser,
+    runAsGroup: security.runAsGroup,
+    fsGroup: security.fsGroup,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** A container security context that Pod Security "restricted" admits. */
+export function restrictedContainerSecurityContext(readOnlyRootFilesystem = true) {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    privileged: false,
+    readOnlyRootFilesystem,
+    runAsNonRoot: true,
   };
 }
 
@@ -96,13 +115,7 @@ export function podSpec(svc: ResolvedService, c: Record<string, unknown>, extra:
     serviceAccountName: svc.name,
     automountServiceAccountToken: svc.automountToken,
     enableServiceLinks: false,
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: svc.security.runAsUser,
-      runAsGroup: svc.security.runAsGroup,
-      fsGroup: svc.security.fsGroup,
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: restrictedPodSecurityContext(svc.security),
     containers: [c],
     volumes: volumes.length ? volumes : undefined,
     ...extra,

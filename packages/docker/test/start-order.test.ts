@@ -1,7 +1,7 @@
+import { startOrder } from '@nimbus/docker';
 import { loadApp } from '@nimbus/model';
 import { resolveApp } from '@nimbus/render';
 import { describe, expect, it } from 'vitest';
-import { startOrder } from '../src/commands/up.js';
 
 const app = (services: string) =>
   resolveApp(

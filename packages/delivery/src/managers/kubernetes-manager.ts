@@ -1,5 +1,6 @@
 import type { KubeClient } from '@nimbus/kube';
-import type { KubeObject, ObjectRef } from '@nimbus/model';
+import { type KubeObject, LABELS, type ObjectRef } from '@nimbus/model';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '@nimbus/render';
 
 export interface ServicePortSpec {
   port: number;
@@ -26,7 +27,7 @@ export class KubernetesManager {
   }
 
   createDeployment(name: string, namespace: string, image: string, replicas = 3, ports: number[] = [8080]): Promise<KubeObject> {
-    const labels = { 'app.kubernetes.io/name': name };
+    const labels = { [LABELS.name]: name };
     return this.client.apply({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -37,13 +38,13 @@ export class KubernetesManager {
         template: {
           metadata: { labels },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: restrictedPodSecurityContext(),
             containers: [
               {
                 name,
                 image,
                 ports: ports.map((p, i) => ({ name: i === 0 ? 'http' : `port-${i}`, containerPort: p })),
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+                securityContext: restrictedContainerSecurityContext(),
               },
             ],
           },

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import {
+  applyRuleLevels,
+  type CheckConfig,
+  computeScorecard,
+  type FactorResult,
+  type Finding,
+  lintDockerfile,
+  reviewTwelveFactors,
+  runChecks,
+  type Scorecard,
+} from '@nimbus/check';
+import { type AppSpec, type KubeObject, loadApp } from '@nimbus/model';
+import { type RenderResult, renderApp } from '@nimbus/render';
+import { structuredLogEvidence } from './build-contexts.js';
+import { readCheckConfig } from './check-settings.js';
+import { readSpecInputs, resolveSpecPaths } from './files.js';
+import { loadManifests, pathSegments } from './manifests.js';
+
+export interface LoadOptions {
+  /** Working directory paths are resolved against. */
+  cwd: string;
+  env?: string;
+  namespace?: string;
+  name?: string;
+  imageTag?: string;
+}
+
+export type Rendered = RenderResult & { spec: AppSpec; environment: string | undefined; files: string[] };
+
+/** Loads the spec files (a directory's nimbus.yaml or Score files, or those named) and renders them. */
+export async function loadAndRender(specArgs: readonly string[], opts: LoadOptions): Promise<Rendered> {
+  const { spec, environment, files } = await loadSpec(specArgs, opts);
+  return { ...renderApp(spec, { imageTag: opts.imageTag }), spec, environment, files };
+}
+
+/** Loads the spec only (build, up, down need no rendered objects). */
+export async function loadSpec(
+  specArgs: readonly string[],
+  opts: LoadOptions,
+): Promise<{ spec: AppSpec; environment: string | undefined; files: string[] }> {
+  const paths = await resolveSpecPaths(specArgs, opts.cwd);
+  const loaded = loadApp(await readSpecInputs(paths, opts.cwd), { environment: opts.env, appName: opts.name });
+  const spec = opts.namespace ? { ...loaded.spec, metadata: { ...loaded.spec.metadata, namespace: opts.namespace } } : loaded.spec;
+  return { spec, environment: loaded.environment, files: loaded.files };
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  twelveFactor?: FactorResult[];
+  scorecard?: Scorecard;
+  objects: KubeObject[];
+}
+
+const isDockerfile = (path: string) => /(^|\/)(Dockerfile(\.[\w-]+)?|[\w.-]+\.Dockerfile)$/.test(path);
+
+async function lintDockerfiles(paths: readonly string[], cwd: string, config: CheckConfig): Promise<Finding[]> {
+  const all = await Promise.all(paths.map(async (p) => lintDockerfile(await readFile(p, 'utf8'), relative(cwd, p))));
+  return applyRuleLevels(all.flat(), config);
+}
+
+/**
+ * Checks an app that is already rendered: its objects, the Dockerfiles of its
+ * build contexts, the twelve-factor review and the scorecard, with the build
+ * contexts' evidence gathered once.
+ */
+export async function checkRendered(rendered: Rendered, opts: { cwd: string; config?: string }): Promise<CheckResult> {
+  const specDir = dirname(resolve(opts.cwd, rendered.files[0] ?? '.'));
+  const config = await readCheckConfig(opts.config && resolve(opts.cwd, opts.config), [specDir, opts.cwd]);
+  const dockerfiles = Object.values(rendered.spec.spec.services)
+    .filter((svc) => svc.build)
+    .map((svc) => join(specDir, svc.build?.context ?? '.', svc.build?.dockerfile ?? 'Dockerfile'))
+    .filter((f) => existsSync(f));
+  const logEvidence = structuredLogEvidence(rendered.spec, specDir);
+  return {
+    findings: [...(await lintDockerfiles(dockerfiles, opts.cwd, config)), ...runChecks(rendered.objects, { config })],
+    twelveFactor: reviewTwelveFactors(rendered.app, rendered.objects, rendered.spec, logEvidence),
+    scorecard: computeScorecard(rendered.objects, rendered.app, { structuredLogs: logEvidence }),
+    objects: rendered.objects,
+  };
+}
+
+/** Checks plain manifests and Dockerfiles, as `nimbus check -f` does; findings carry file and line. */
+export async function checkFiles(files: readonly string[], opts: { cwd: string; config?: string }): Promise<CheckResult> {
+  const dockerfiles = files.filter(isDockerfile);
+  const manifests = files.filter((f) => !isDockerfile(f));
+  const { objects, sources } = manifests.length
+    ? await loadManifests(manifests.map((f) => resolve(opts.cwd, f)))
+    : { objects: [], sources: new Map() };
+  const config = await readCheckConfig(opts.config && resolve(opts.cwd, opts.config), [opts.cwd]);
+  const dockerFindings = await lintDockerfiles(
+    dockerfiles.map((f) => resolve(opts.cwd, f)),
+    opts.cwd,
+    config,
+  );
+  const findings = [
+    ...dockerFindings,
+    ...runChecks(objects, {
+      config,
+      locate: (o, path) => {
+        const src = sources.get(o);
+        if (!src) return undefined;
+        const loc = src.locate(path ? pathSegments(path) : []);
+        return { file: src.file ? relative(opts.cwd, src.file) : undefined, line: loc.line };
+      },
+    }),
+  ];
+  return { findings, objects, scorecard: objects.length ? computeScorecard(objects) : undefined };
+}
