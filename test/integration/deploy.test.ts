@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '@nimbus/cli';
 import { acquireLock, ReleaseStore } from '@nimbus/delivery';
 import { KubernetesManager } from '@nimbus/delivery/managers';
 import type { KubeClient } from '@nimbus/kube';
@@ -277,6 +279,41 @@ describe('deploy safety', () => {
       expect(history.stdout).toMatch(/^1\s+\S+\s+deployed/m);
     } finally {
       await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    }
+  });
+
+  it('prints health while it waits, not only once the wait is over', async () => {
+    const ns2 = uniqueNamespace('live');
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-live-'));
+    mkdirSync(join(dir, 'app'));
+    // No node has this label: the Deployment stays Progressing until the timeout.
+    writeFileSync(
+      join(dir, 'app/deploy.yaml'),
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: waits }\nspec:\n  replicas: 1\n  selector: { matchLabels: { app: waits } }\n  template:\n    metadata: { labels: { app: waits } }\n    spec: { nodeSelector: { disktype: none }, containers: [{ name: waits, image: waits:1.0.0 }] }\n',
+    );
+    const lines: { at: number; text: string }[] = [];
+    const started = Date.now();
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const text of String(chunk).split('\n').filter(Boolean)) lines.push({ at: Date.now() - started, text });
+        done();
+      },
+    });
+    try {
+      const code = await main(['deploy', '-f', 'app', '-n', ns2, '--timeout', '6s', ...kube], {
+        stdout: sink,
+        stderr: sink,
+        cwd: dir,
+        env: { NO_COLOR: '1' },
+      });
+      const ended = Date.now() - started;
+      expect(code).toBe(1);
+      const health = lines.find((l) => l.text.startsWith('health') && l.text.includes('Deployment'));
+      expect(health?.text).toContain('Progressing');
+      // The first health line arrives seconds before the 6 s wait gives up.
+      expect(ended - (health?.at ?? ended)).toBeGreaterThan(3000);
+    } finally {
+      await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns2 });
     }
   });
 

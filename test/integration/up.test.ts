@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DockerManager } from '@nimbus/docker';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/test/helpers.js';
 import { testDockerHost } from './testbed.js';
@@ -36,7 +37,7 @@ spec:
     front:
       build: { context: ./front }
       # Copies back's data at start (over the network alias), then serves it with its env and a config file.
-      command: [/bin/sh, -c, 'cp /www/* /tmp/w/ && wget -qO /tmp/w/fromback http://back:8080/data && echo "$GREETING" > /tmp/w/env && cp /etc/front/settings.ini /tmp/w/settings && exec /bin/httpd -f -p 8080 -h /tmp/w']
+      command: [/bin/sh, -c, 'mkdir -p /tmp/w && cp /www/* /tmp/w/ && wget -qO /tmp/w/fromback http://back:8080/data && echo "$GREETING" > /tmp/w/env && cp /etc/front/settings.ini /tmp/w/settings && exec /bin/httpd -f -p 8080 -h /tmp/w']
       ports: [{ port: 8080 }]
       env: { GREETING: hello-local }
       config:
@@ -55,6 +56,17 @@ spec:
     expect(await get('/fromback')).toBe('from back');
     expect((await get('/env')).trim()).toBe('hello-local');
     expect(await get('/settings')).toBe('mode=dev');
+    // Dev/prod parity: hardened as the rendered pod is.
+    const inspected = (await new DockerManager({ host: testDockerHost() }).docker.getContainer(`${app}-front`).inspect()) as unknown as {
+      Config: { User: string };
+      HostConfig: { ReadonlyRootfs: boolean; CapDrop: string[]; SecurityOpt: string[]; Tmpfs: Record<string, string>; Memory: number };
+    };
+    expect(inspected.Config.User).toBe('10001:10001');
+    expect(inspected.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(inspected.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(inspected.HostConfig.SecurityOpt).toContain('no-new-privileges');
+    expect(Object.keys(inspected.HostConfig.Tmpfs)).toEqual(['/tmp']);
+    expect(inspected.HostConfig.Memory).toBeGreaterThan(0);
 
     const down = await runCli(['down', '--docker-host', testDockerHost()], dir);
     expect(down.code).toBe(0);
