@@ -4,6 +4,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
 export KWOK_WORKDIR="$NIMBUS_RUN/kwok"
+# The real node first: it restores iptables, sysctls, mounts and cgroups.
+bash "$here/node.sh" stop "$KWOK_WORKDIR/clusters/nimbus/kubeconfig.yaml" 2>/dev/null || true
 if [ -x "$KWOK_BIN/kwokctl" ]; then
   "$KWOK_BIN/kwokctl" delete cluster --name nimbus >/dev/null 2>&1 || true
 fi

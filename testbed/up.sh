@@ -54,7 +54,15 @@ else
     --kube-scheduler-binary "$KUBE_BIN/kube-scheduler" \
     --kwok-controller-binary "$KWOK_BIN/kwok" \
     --wait 3m >"$NIMBUS_RUN/kwokctl-create.log" 2>&1 || { tail -20 "$NIMBUS_RUN/kwokctl-create.log" >&2; die "kwokctl could not create the cluster"; }
-  "$kwokctl" scale node --name "$cluster" --replicas "$nodes" >>"$NIMBUS_RUN/kwokctl-create.log" 2>&1 || die "could not add $nodes kwok nodes"
+  # Simulated nodes advertise what real nodes do, or valid hardened workloads stay Pending on them.
+  "$kwokctl" scale node --name "$cluster" --replicas "$nodes" \
+    --param '.allocatable["ephemeral-storage"]="100Gi"' >>"$NIMBUS_RUN/kwokctl-create.log" 2>&1 || die "could not add $nodes kwok nodes"
+  i=0
+  for n in $(kubectl --kubeconfig "$kubeconfig" get nodes -l type=kwok -o name); do
+    kubectl --kubeconfig "$kubeconfig" label --overwrite "$n" "topology.kubernetes.io/zone=zone-$(( i % 3 ))" \
+      topology.kubernetes.io/region=testbed >/dev/null
+    i=$((i + 1))
+  done
 fi
 for _ in $(seq 1 60); do healthy && break; sleep 1; done
 healthy || die "kube-apiserver does not answer /readyz"
@@ -66,6 +74,10 @@ redis_nodes="$(bash "$here/redis.sh")" || die "the Redis Cluster did not start"
 bash "$here/prometheus.sh" ensure || die "Prometheus is not available"
 docker_host="$(bash "$here/docker.sh")" || die "the Docker engine did not start"
 registry="$(bash "$here/registry.sh")" || die "the registry did not start"
+real_node=""
+if [ "${NIMBUS_TESTBED_REAL_NODE:-1}" != 0 ]; then
+  real_node="$(bash "$here/node.sh" start "$kubeconfig" "$registry")" || die "the real node did not start"
+fi
 
 if [ -n "$env_file" ]; then
   {
@@ -77,6 +89,8 @@ if [ -n "$env_file" ]; then
     echo "NIMBUS_TESTBED_KWOK_WORKDIR=$KWOK_WORKDIR"
     echo "NIMBUS_TESTBED_CLUSTER=$cluster"
     echo "NIMBUS_TESTBED_KUBE_BIN=$KUBE_BIN"
+    echo "NIMBUS_TEST_NODE=$real_node"
+    echo "NIMBUS_TESTBED_RUN=$NIMBUS_RUN"
   } >"$env_file"
 fi
 echo "$kubeconfig"

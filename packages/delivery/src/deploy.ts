@@ -1,4 +1,4 @@
-import { type Health, healthUpdates, type KubeClient, UnknownKindError } from '@nimbus/kube';
+import { type Health, healthUpdates, type KubeClient, type PodProblem, UnknownKindError, type WorkloadCounts } from '@nimbus/kube';
 import { type KubeObject, mapConcurrent, NimbusError, type ObjectRef, objectKey, refOf } from '@nimbus/model';
 import { acquireLock } from './lock.js';
 import { type Plan, planRelease, type Stage } from './plan.js';
@@ -30,7 +30,7 @@ export type DeployEvent =
   | { type: 'stage'; name: string; count: number }
   | { type: 'applied'; ref: ObjectRef; action: 'created' | 'configured' | 'unchanged' }
   | { type: 'pruned'; ref: ObjectRef; existed: boolean }
-  | { type: 'health'; ref: ObjectRef; health: Health }
+  | { type: 'health'; ref: ObjectRef; health: Health; counts?: WorkloadCounts; problem?: PodProblem }
   | { type: 'release'; revision: number; status: Release['status'] }
   | { type: 'rollback'; toRevision: number | undefined; reason: string };
 
@@ -117,8 +117,8 @@ async function* run(client: KubeClient, plan: Plan, options: ExecuteOptions): As
       yield { type: 'pruned', ref, existed };
     }
     if (options.wait !== false) {
-      for await (const u of healthUpdates(client, plan.waitFor, { timeoutMs: options.timeoutMs ?? 300_000 }))
-        yield { type: 'health', ref: u.ref, health: u.health };
+      for await (const u of healthUpdates(client, plan.waitFor, { timeoutMs: options.timeoutMs ?? 300_000, diagnose: true }))
+        yield { type: 'health', ...u };
     }
     await store.save({ ...release, status: 'deployed' });
     await store.settle(plan.revision);

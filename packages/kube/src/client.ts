@@ -195,11 +195,20 @@ export class KubeClient {
   }
 
   /** Raw text of a pod container's log. */
-  async podLogs(namespace: string, pod: string, options: { container?: string; tailLines?: number } = {}): Promise<string> {
+  async podLogs(
+    namespace: string,
+    pod: string,
+    options: { container?: string; tailLines?: number; previous?: boolean; sinceSeconds?: number } = {},
+  ): Promise<string> {
     const res = await this.http.send<string>({
       method: 'GET',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
-      query: { container: options.container, tailLines: options.tailLines },
+      query: {
+        container: options.container,
+        tailLines: options.tailLines,
+        previous: options.previous || undefined,
+        sinceSeconds: options.sinceSeconds,
+      },
       // Logs come as text, failures as a JSON Status: accept both.
       accept: 'text/plain, application/json',
     });

@@ -1,5 +1,6 @@
-import { describeRef, NimbusError, type ObjectRef, refKey } from '@nimbus/model';
+import { describeRef, type KubeObject, NimbusError, type ObjectRef, refKey } from '@nimbus/model';
 import type { KubeClient } from './client.js';
+import { diagnosePods, type PodProblem, podSelectorOf, type WorkloadCounts, workloadCounts } from './diagnose.js';
 import { type Health, healthOf } from './health.js';
 
 export interface WaitOptions {
@@ -11,20 +12,88 @@ export interface WaitOptions {
   now?: () => number;
   /** Stops waiting early (the generator returns, nothing is thrown). */
   signal?: AbortSignal;
+  /** Look at the pods of workloads still progressing and explain them; fail at once on what will not heal. */
+  diagnose?: boolean;
+  /** Restarts after which a crash loop fails the wait (default 2). */
+  crashLoopRestarts?: number;
+  /** How long pods may stay unschedulable before that fails the wait (default 15 s). */
+  unschedulableGraceMs?: number;
 }
 
 export interface HealthUpdate {
   ref: ObjectRef;
   health: Health;
+  /** Replica counts of a workload, when it has them. */
+  counts?: WorkloadCounts;
+  /** Why its pods are not progressing, when the wait diagnoses. */
+  problem?: PodProblem;
 }
 
 const settled = (h: Health) => h.status === 'Healthy' || h.status === 'Suspended';
 
+interface Observed {
+  ref: ObjectRef;
+  object: KubeObject | undefined;
+  health: Health;
+}
+
+/** Why each still-progressing workload's pods are stuck: one pod list per workload, one event list per namespace. */
+async function diagnoseAll(
+  client: KubeClient,
+  observed: readonly Observed[],
+  options: WaitOptions,
+  now: number,
+): Promise<Map<string, PodProblem>> {
+  const out = new Map<string, PodProblem>();
+  const stuck = observed.filter((o) => o.object && !settled(o.health) && podSelectorOf(o.object));
+  if (stuck.length === 0) return out;
+  const namespaces = [...new Set(stuck.map((o) => o.object?.metadata.namespace ?? client.defaultNamespace))];
+  const events = new Map<string, KubeObject[]>();
+  await Promise.all(
+    namespaces.map(async (ns) =>
+      events.set(ns, await client.list({ apiVersion: 'v1', kind: 'Event', namespace: ns }, { fieldSelector: 'involvedObject.kind=Pod' })),
+    ),
+  );
+  await Promise.all(
+    stuck.map(async (o) => {
+      const object = o.object as KubeObject;
+      const ns = object.metadata.namespace ?? client.defaultNamespace;
+      const pods = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: podSelectorOf(object) });
+      const [first] = diagnosePods(pods, events.get(ns) ?? [], {
+        now,
+        crashLoopRestarts: options.crashLoopRestarts,
+        unschedulableGraceMs: options.unschedulableGraceMs,
+      });
+      if (first) out.set(refKey(o.ref), first);
+    }),
+  );
+  return out;
+}
+
+/** The failure of a problem that will not heal, with the crashed container's last lines when it has them. */
+async function failure(client: KubeClient, ref: ObjectRef, problem: PodProblem, startedAt: number, now: number): Promise<NimbusError> {
+  let tail = '';
+  if (problem.wantsPreviousLog && problem.container) {
+    const text = await client
+      .podLogs(ref.namespace ?? client.defaultNamespace, problem.pod, { container: problem.container, tailLines: 10, previous: true })
+      .catch(() => '');
+    const lines = text.split('\n').filter(Boolean).slice(-10);
+    if (lines.length) tail = `\nlast lines of ${problem.pod}/${problem.container} before it exited:\n  ${lines.join('\n  ')}`;
+  }
+  const seconds = ((now - startedAt) / 1000).toFixed(1);
+  return new NimbusError(
+    'NIMBUS_KUBE_DEGRADED',
+    `${describeRef(ref)} will not become ready: ${problem.reason}: ${problem.message} (pod ${problem.pod}${problem.container ? `, container ${problem.container}` : ''}; failed after ${seconds}s of waiting)${tail}`,
+  );
+}
+
 /**
  * Polls the objects and yields each one's health as soon as it changes, until
- * every object is Healthy (or Suspended). A Degraded object ends the wait with
- * NIMBUS_KUBE_DEGRADED; running out of time with NIMBUS_KUBE_TIMEOUT naming the
- * objects still pending.
+ * every object is Healthy (or Suspended). With `diagnose`, workloads still
+ * progressing also report their replica counts and why their pods are stuck.
+ * A Degraded object, or a pod problem that waiting will not heal, ends the
+ * wait with NIMBUS_KUBE_DEGRADED; running out of time with NIMBUS_KUBE_TIMEOUT
+ * naming the objects still pending.
  */
 export async function* healthUpdates(
   client: KubeClient,
@@ -32,25 +101,37 @@ export async function* healthUpdates(
   options: Omit<WaitOptions, 'onChange'>,
 ): AsyncGenerator<HealthUpdate, void> {
   const now = options.now ?? Date.now;
-  const deadline = now() + options.timeoutMs;
+  const startedAt = now();
+  const deadline = startedAt + options.timeoutMs;
   const last = new Map<string, string>();
+  const shown = new Map<string, string>();
   let pending = [...refs];
   for (;;) {
-    const results = await Promise.all(pending.map(async (ref) => ({ ref, health: healthOf(await client.get(ref)) })));
-    for (const { ref, health } of results) {
-      const text = `${health.status}:${health.message ?? ''}`;
+    const observed: Observed[] = await Promise.all(
+      pending.map(async (ref) => {
+        const object = await client.get(ref);
+        return { ref, object, health: healthOf(object) };
+      }),
+    );
+    const problems = options.diagnose ? await diagnoseAll(client, observed, options, now()) : new Map<string, PodProblem>();
+    for (const { ref, object, health } of observed) {
+      const counts = object && !settled(health) ? workloadCounts(object) : undefined;
+      const problem = problems.get(refKey(ref));
+      const text = `${health.status}:${health.message ?? ''}:${JSON.stringify(counts)}:${problem?.reason}:${problem?.message}`;
       if (last.get(refKey(ref)) === text) continue;
       last.set(refKey(ref), text);
-      yield { ref, health };
+      shown.set(refKey(ref), `${health.status}${health.message ? `: ${health.message}` : ''}`);
+      yield { ref, health, ...(counts ? { counts } : {}), ...(problem ? { problem } : {}) };
     }
-    const degraded = results.find((r) => r.health.status === 'Degraded');
-    if (degraded) {
+    const degraded = observed.find((r) => r.health.status === 'Degraded');
+    if (degraded)
       throw new NimbusError('NIMBUS_KUBE_DEGRADED', `${describeRef(degraded.ref)} is degraded: ${degraded.health.message ?? ''}`);
-    }
-    pending = results.filter((r) => !settled(r.health)).map((r) => r.ref);
+    const fatal = observed.find((o) => problems.get(refKey(o.ref))?.fatal);
+    if (fatal) throw await failure(client, fatal.ref, problems.get(refKey(fatal.ref)) as PodProblem, startedAt, now());
+    pending = observed.filter((r) => !settled(r.health)).map((r) => r.ref);
     if (pending.length === 0 || options.signal?.aborted) return;
     if (now() >= deadline) {
-      const list = pending.map((r) => `${r.kind}/${r.name} (${last.get(refKey(r))})`);
+      const list = pending.map((r) => `${r.kind}/${r.name} (${shown.get(refKey(r))})`);
       throw new NimbusError('NIMBUS_KUBE_TIMEOUT', `timed out waiting for ${pending.length} objects: ${list.join(', ')}`);
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));

@@ -23,6 +23,16 @@ export function parseDuration(text: string | undefined, fallbackMs: number): num
   return Number(m[1]) * unit;
 }
 
+function describeHealth(e: Extract<DeployEvent, { type: 'health' }>, paint: Painter): string {
+  const head = `${e.health.status === 'Healthy' ? paint.green('healthy') : paint.dim('health ')}  ${ref(e.ref)} ${e.health.status}`;
+  const counts = e.counts ? ` ready ${e.counts.ready}/${e.counts.desired}, updated ${e.counts.updated}, available ${e.counts.available}` : '';
+  const detail = e.health.message && !e.counts ? paint.dim(` (${e.health.message})`) : paint.dim(counts);
+  const problem = e.problem
+    ? `\n         ${e.problem.fatal ? paint.red(e.problem.reason) : paint.yellow(e.problem.reason)} ${e.problem.pod}${e.problem.container ? `/${e.problem.container}` : ''}: ${e.problem.message}`
+    : '';
+  return `${head}${detail}${problem}`;
+}
+
 export function describeEvent(e: DeployEvent, paint: Painter): string | undefined {
   switch (e.type) {
     case 'plan': {
@@ -46,7 +56,7 @@ export function describeEvent(e: DeployEvent, paint: Painter): string | undefine
     case 'pruned':
       return `${paint.yellow('pruned')}   ${ref(e.ref)}${e.existed ? '' : paint.dim(' (already gone)')}`;
     case 'health':
-      return `${e.health.status === 'Healthy' ? paint.green('healthy') : paint.dim('health ')}  ${ref(e.ref)} ${e.health.status}${e.health.message ? paint.dim(` (${e.health.message})`) : ''}`;
+      return describeHealth(e, paint);
     case 'release':
       return `${e.status === 'failed' ? paint.red('release') : paint.bold('release')}  revision ${e.revision} ${e.status}`;
     case 'rollback':
