@@ -208,7 +208,7 @@ staticPodPath: ""
 YAML
   daemon kubelet "$KUBE_BIN/kubelet" --config "$run/kubelet.yaml" --kubeconfig "$kubeconfig" --root-dir "$run/kubelet" \
     --cert-dir "$run/pki" --hostname-override "$node_name" --node-ip "$NODE_GATEWAY" \
-    --node-labels "nimbus.dev/testbed-node=real" -v 1
+    --node-labels "nimbus.dev/testbed-node=real" --register-with-taints "nimbus.dev/testbed-node=real:NoSchedule" -v 1
 }
 
 start_kube_proxy() {

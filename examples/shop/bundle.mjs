@@ -1,7 +1,7 @@
 // Bundles each shop service with its dependencies (the Nimbus runtime SDK,
 // prom-client, pino, ioredis) into one file, `<service>/dist/server.mjs`, so
 // its image needs nothing but Node: no registry access during `docker build`.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -26,4 +26,21 @@ await Promise.all(
     });
   }),
 );
+// The api's admin processes (its Job and CronJob run `node dist/<task>.js`): CommonJS, as the image has no package.json.
+await Promise.all(
+  ['migrate', 'expire-carts'].map((task) =>
+    build({
+      entryPoints: [`${here}api/${task}.js`],
+      outfile: `${here}api/dist/${task}.js`,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'warning',
+      legalComments: 'none',
+    }),
+  ),
+);
+// The admin bundles are CommonJS wherever they run, whatever package.json sits above them.
+writeFileSync(`${here}api/dist/package.json`, '{ "type": "commonjs" }\n');
 console.log(`bundled ${services.map((s) => `${s}/dist/server.mjs`).join(', ')}`);

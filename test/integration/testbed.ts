@@ -65,3 +65,15 @@ export function testRegistry(): string {
   if (!r) throw new Error('NIMBUS_TEST_REGISTRY is not set: start the backends with `bash testbed/up.sh` or run `npm test`');
   return r;
 }
+
+/** The testbed's real node (testbed/node.sh): its name, and the placement that puts pods on it (it is tainted so nothing else lands there). */
+export function testNode(): { name: string; placement: string } {
+  const name = process.env.NIMBUS_TEST_NODE;
+  if (!name)
+    throw new Error('NIMBUS_TEST_NODE is not set: start the backends (with the real node) with `bash testbed/up.sh` or run `npm test`');
+  return {
+    name,
+    placement:
+      'placement: { nodeSelector: { nimbus.dev/testbed-node: real }, tolerations: [{ key: nimbus.dev/testbed-node, operator: Equal, value: real, effect: NoSchedule }] }',
+  };
+}

@@ -115,7 +115,11 @@ function eventProblem(pod: Pod, events: readonly Event[]): PodProblem | undefine
  * pod name). A pod that is merely starting has no problem.
  */
 export function diagnosePods(pods: readonly KubeObject[], events: readonly KubeObject[], options: DiagnoseOptions): PodProblem[] {
-  const o: Required<DiagnoseOptions> = { crashLoopRestarts: 2, unschedulableGraceMs: 15_000, ...options };
+  const o: Required<DiagnoseOptions> = {
+    now: options.now,
+    crashLoopRestarts: options.crashLoopRestarts ?? 2,
+    unschedulableGraceMs: options.unschedulableGraceMs ?? 15_000,
+  };
   const out: PodProblem[] = [];
   for (const p of pods as Pod[]) {
     if (p.metadata.deletionTimestamp) continue;

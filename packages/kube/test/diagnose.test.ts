@@ -50,6 +50,8 @@ describe('diagnosePods', () => {
     };
     expect(diagnosePods([pod('p', status)], [], { now: NOW })[0]).toMatchObject({ reason: 'Unschedulable', message, fatal: false });
     expect(diagnosePods([pod('p', status)], [], { now: NOW + 10_000 })[0]?.fatal).toBe(true);
+    // Options left undefined keep their defaults.
+    expect(diagnosePods([pod('p', status)], [], { now: NOW + 10_000, unschedulableGraceMs: undefined })[0]?.fatal).toBe(true);
   });
 
   it('reports failing probes from events without failing the wait, and evictions', () => {

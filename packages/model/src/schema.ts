@@ -178,6 +178,23 @@ export const TrafficSchema = z
   })
   .describe('Mesh traffic settings: timeouts, retries, canary split. Rendered when spec.mesh is set.');
 
+export const TolerationSchema = z
+  .strictObject({
+    key: z.string().optional(),
+    operator: z.enum(['Equal', 'Exists']).optional(),
+    value: z.string().optional(),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+    tolerationSeconds: z.number().int().min(0).optional(),
+  })
+  .describe('A node taint the pods tolerate.');
+
+export const PlacementSchema = z
+  .strictObject({
+    nodeSelector: z.record(z.string(), z.string()).optional().describe('Node labels the pods must run on.'),
+    tolerations: z.array(TolerationSchema).optional().describe('Node taints the pods tolerate.'),
+  })
+  .describe('Which nodes the pods may run on.');
+
 export const ServiceSchema = z
   .strictObject({
     image: z.string().min(1).optional().describe('Image reference. Required unless `build` is given.'),
@@ -208,6 +225,7 @@ export const ServiceSchema = z
     securityContext: SecurityDefaultsSchema.optional(),
     serviceAccount: z.strictObject({ automountToken: z.boolean().optional() }).optional(),
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+    placement: PlacementSchema.optional(),
     traffic: TrafficSchema.optional(),
     metrics: z
       .union([
@@ -237,6 +255,7 @@ export const DefaultsSchema = z
     securityContext: SecurityDefaultsSchema.optional(),
     podSecurity: z.enum(['restricted', 'baseline', 'privileged']).optional().describe('Pod Security level enforced on the namespace.'),
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
+    placement: PlacementSchema.optional().describe("Node placement of every service's pods; a service's own node labels add to these."),
     metrics: z
       .strictObject({ port: z.union([z.number().int(), z.string()]).optional(), path: z.string().startsWith('/').optional() })
       .optional(),

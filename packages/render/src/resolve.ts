@@ -79,6 +79,7 @@ export interface ResolvedService {
   dependents: string[];
   metrics: { port: ResolvedPort; path: string } | undefined;
   terminationGracePeriodSeconds: number;
+  placement: { nodeSelector: Record<string, string>; tolerations: Record<string, unknown>[] };
   automountToken: boolean;
   jobs: ResolvedJob[];
 }
@@ -223,6 +224,10 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     metrics,
     terminationGracePeriodSeconds:
       svc.terminationGracePeriodSeconds ?? defaults.terminationGracePeriodSeconds ?? NIMBUS_DEFAULTS.terminationGracePeriodSeconds,
+    placement: {
+      nodeSelector: { ...defaults.placement?.nodeSelector, ...svc.placement?.nodeSelector },
+      tolerations: [...(svc.placement?.tolerations ?? defaults.placement?.tolerations ?? [])],
+    },
     automountToken: svc.serviceAccount?.automountToken ?? false,
     jobs: [
       ...Object.entries(svc.jobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: undefined })),

@@ -25,7 +25,9 @@ export function parseDuration(text: string | undefined, fallbackMs: number): num
 
 function describeHealth(e: Extract<DeployEvent, { type: 'health' }>, paint: Painter): string {
   const head = `${e.health.status === 'Healthy' ? paint.green('healthy') : paint.dim('health ')}  ${ref(e.ref)} ${e.health.status}`;
-  const counts = e.counts ? ` ready ${e.counts.ready}/${e.counts.desired}, updated ${e.counts.updated}, available ${e.counts.available}` : '';
+  const counts = e.counts
+    ? ` ready ${e.counts.ready}/${e.counts.desired}, updated ${e.counts.updated}, available ${e.counts.available}`
+    : '';
   const detail = e.health.message && !e.counts ? paint.dim(` (${e.health.message})`) : paint.dim(counts);
   const problem = e.problem
     ? `\n         ${e.problem.fatal ? paint.red(e.problem.reason) : paint.yellow(e.problem.reason)} ${e.problem.pod}${e.problem.container ? `/${e.problem.container}` : ''}: ${e.problem.message}`

@@ -118,6 +118,8 @@ export function podSpec(svc: ResolvedService, c: Record<string, unknown>, extra:
     securityContext: restrictedPodSecurityContext(svc.security),
     containers: [c],
     volumes: volumes.length ? volumes : undefined,
+    nodeSelector: Object.keys(svc.placement.nodeSelector).length ? svc.placement.nodeSelector : undefined,
+    tolerations: svc.placement.tolerations.length ? svc.placement.tolerations : undefined,
     ...extra,
   };
 }

@@ -1,0 +1,325 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KubeClient } from '@nimbus/kube';
+import autocannon from 'autocannon';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../packages/cli/test/helpers.js';
+import { connectTestCluster, testDockerHost, testKubeconfig, testNode, testRegistry, uniqueNamespace } from './testbed.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+/** One HTTP GET to this machine or to a Service of this testbed. */
+function get(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const docker = (args: string[]) => execFileSync('docker', ['-H', testDockerHost(), ...args], { encoding: 'utf8', stdio: 'pipe' });
+const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', testKubeconfig(), ...args], { encoding: 'utf8' });
+
+/** Pushes a local image to the testbed registry; the node's containerd pulls it from there. */
+function pushed(local: string, name: string): string {
+  const ref = `${testRegistry()}/${name}`;
+  docker(['tag', local, ref]);
+  docker(['push', ref]);
+  return ref;
+}
+
+async function clusterIp(client: KubeClient, namespace: string, name: string): Promise<string> {
+  const svc = await client.get({ apiVersion: 'v1', kind: 'Service', namespace, name });
+  return String((svc?.spec as { clusterIP?: string }).clusterIP);
+}
+
+const ON_REAL_NODE = `nodeSelector: { nimbus.dev/testbed-node: real }
+      tolerations: [{ key: nimbus.dev/testbed-node, operator: Equal, value: real, effect: NoSchedule }]`;
+
+/** A Deployment (and its Service) of busybox on the real node, hardened for Pod Security "restricted". */
+function boxManifest(image: string, container: string, options: { replicas?: number; resources?: string } = {}): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: box }
+spec:
+  replicas: ${options.replicas ?? 1}
+  selector: { matchLabels: { app: box } }
+  template:
+    metadata: { labels: { app: box } }
+    spec:
+      ${ON_REAL_NODE}
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: box
+          image: ${image}
+          ${container}
+          resources: ${options.resources ?? '{ requests: { cpu: 10m, memory: 16Mi }, limits: { memory: 64Mi } }'}
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }, readOnlyRootFilesystem: true }
+          volumeMounts: [{ name: tmp, mountPath: /tmp }]
+      volumes: [{ name: tmp, emptyDir: {} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: box }
+spec: { selector: { app: box }, ports: [{ port: 80, targetPort: 8080 }] }
+`;
+}
+
+/** Serves VERSION on :8080, ready once it answers. */
+const serving = (
+  version: string,
+) => `command: [/bin/sh, -c, 'mkdir -p /tmp/w && echo ${version} > /tmp/w/index.html && exec httpd -f -p 8080 -h /tmp/w']
+          ports: [{ containerPort: 8080 }]
+          readinessProbe: { httpGet: { path: /index.html, port: 8080 }, periodSeconds: 1 }`;
+
+describe('the real node', () => {
+  let client: KubeClient;
+  let busybox: string;
+  const kube = () => ['--kubeconfig', testKubeconfig()];
+  const namespaces: string[] = [];
+
+  beforeAll(async () => {
+    testNode();
+    client = await connectTestCluster();
+    busybox = pushed('nimbus-test/busybox:1.35', 'nimbus-test/busybox:1.35');
+  });
+  afterAll(async () => {
+    for (const ns of namespaces) await client.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+    client?.close();
+  });
+
+  /** A fresh namespace (deleted after the suite) and a working directory with an `app/` folder. */
+  function scratch(prefix: string): { dir: string; ns: string } {
+    const ns = uniqueNamespace(prefix);
+    namespaces.push(ns);
+    const dir = mkdtempSync(join(tmpdir(), `nimbus-${prefix}-`));
+    mkdirSync(join(dir, 'app'));
+    return { dir, ns };
+  }
+
+  const deployBox = (dir: string, ns: string, extra: string[] = []) =>
+    runCli(['deploy', '-f', 'app', '-n', ns, '--timeout', '90s', ...extra, ...kube()], dir);
+
+  it('keeps every packet on the machine: an unprogrammed Service address is refused, pod egress off the bridge is dropped and counted', async () => {
+    // No Service has this address, so nothing translates it: the host guard rejects it at once, nothing is routed.
+    const t0 = Date.now();
+    await expect(get('http://10.96.251.251/', 5000)).rejects.toThrow(/ENETUNREACH|ECONNREFUSED|EHOSTUNREACH/);
+    expect(Date.now() - t0).toBeLessThan(2000);
+
+    const { dir, ns } = scratch('guard');
+    writeFileSync(join(dir, 'app/deploy.yaml'), boxManifest(busybox, serving('guard')));
+    const r = await deployBox(dir, ns);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const [pod] = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: 'app=box' });
+    const dropped = () => {
+      const out = execFileSync('iptables', ['-t', 'mangle', '-L', 'NIMBUS-POD-EGRESS', '-v', '-n', '-x'], { encoding: 'utf8' });
+      return Number((out.split('\n').find((l) => /\sDROP\s/.test(l)) ?? '0').trim().split(/\s+/)[0]);
+    };
+    const before = dropped();
+    // The "foreign" destination is an empty bridge on this machine (10.250.0.0/24): nothing is behind it.
+    const nc = kubectl(['-n', ns, 'exec', String(pod?.metadata.name), '--', 'nc', '-w', '1', '10.250.0.2', '8080']);
+    expect(nc.status).not.toBe(0);
+    expect(dropped()).toBeGreaterThan(before);
+    // Traffic inside the pod network still flows: the Service answers through kube-proxy.
+    expect((await get(`http://${await clusterIp(client, ns, 'box')}/index.html`)).body.trim()).toBe('guard');
+  }, 120_000);
+
+  it('fails a release whose image does not exist at once, with the pull error and the time it took', async () => {
+    const { dir, ns } = scratch('pull');
+    writeFileSync(join(dir, 'app/deploy.yaml'), boxManifest(`${testRegistry()}/nimbus-test/does-not-exist:1`, serving('x')));
+    const t0 = Date.now();
+    const r = await deployBox(dir, ns);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('NIMBUS_KUBE_DEGRADED');
+    expect(r.stderr).toMatch(/ImagePull: .*(not found|manifest unknown)/);
+    expect(r.stderr).toMatch(/failed after \d+\.\ds of waiting/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+  }, 120_000);
+
+  it('fails a crash loop within seconds with the exit code and the log tail; --atomic restores the previous revision, which answers', async () => {
+    const { dir, ns } = scratch('crash');
+    writeFileSync(join(dir, 'app/deploy.yaml'), boxManifest(busybox, serving('one')));
+    expect((await deployBox(dir, ns)).code).toBe(0);
+    writeFileSync(
+      join(dir, 'app/deploy.yaml'),
+      boxManifest(busybox, `command: [/bin/sh, -c, 'echo "loading settings"; echo "settings file missing" >&2; exit 3']`),
+    );
+    const t0 = Date.now();
+    const r = await deployBox(dir, ns, ['--atomic']);
+    const seconds = (Date.now() - t0) / 1000;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CrashLoop: exited with code 3/);
+    expect(r.stderr).toContain('settings file missing');
+    expect(r.stdout).toContain('rollback to revision 1');
+    expect(seconds).toBeLessThan(60);
+    // Revision 1 serves again through its Service.
+    const ip = await clusterIp(client, ns, 'box');
+    let body = '';
+    for (let i = 0; i < 60 && body !== 'one'; i++) {
+      body = await get(`http://${ip}/index.html`).then(
+        (x) => x.body.trim(),
+        () => '',
+      );
+      if (body !== 'one') await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(body).toBe('one');
+    const history = await runCli(['history', '--app', 'app', '-n', ns, '-o', 'json', ...kube()], dir);
+    expect((JSON.parse(history.stdout) as { status: string }[]).map((h) => h.status)).toEqual(['superseded', 'failed', 'deployed']);
+  }, 180_000);
+
+  it('fails a pod no node can hold with the scheduler message', async () => {
+    const { dir, ns } = scratch('sched');
+    writeFileSync(
+      join(dir, 'app/deploy.yaml'),
+      boxManifest(busybox, serving('x'), { resources: '{ requests: { cpu: "64", memory: 16Mi } }' }),
+    );
+    const r = await deployBox(dir, ns);
+    expect(r.code).toBe(1);
+    expect(r.stderr, r.stdout).toMatch(/Unschedulable: 0\/\d+ nodes are available: .*Insufficient cpu/);
+  }, 120_000);
+
+  it('names an out-of-memory kill as such', async () => {
+    const { dir, ns } = scratch('oom');
+    // The string doubles until the 16 MiB limit kills the shell.
+    writeFileSync(
+      join(dir, 'app/deploy.yaml'),
+      boxManifest(busybox, `command: [/bin/sh, -c, 'a=x; while true; do a="$a$a"; done']`, {
+        resources: '{ requests: { cpu: 10m, memory: 16Mi }, limits: { memory: 16Mi } }',
+      }),
+    );
+    const r = await deployBox(dir, ns);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('OOMKilled');
+  }, 120_000);
+
+  describe('the example shop', () => {
+    let dir: string;
+    let ns: string;
+
+    beforeAll(async () => {
+      execFileSync(process.execPath, [join(root, 'examples/shop/bundle.mjs')], { stdio: 'pipe' });
+      ns = uniqueNamespace('shop');
+      namespaces.push(ns, `${ns}-redis`);
+      dir = mkdtempSync(join(tmpdir(), 'nimbus-shop-'));
+      cpSync(join(root, 'examples/shop'), dir, { recursive: true });
+      const tag = `t${Date.now().toString(36)}`;
+      const spec = readFileSync(join(dir, 'nimbus.yaml'), 'utf8')
+        .replaceAll('registry.local:5000', testRegistry())
+        .replaceAll(':1.4.2', `:${tag}`)
+        .replace('namespace: redis', `namespace: ${ns}-redis`)
+        .replace('namespace: database', `namespace: ${ns}-db`)
+        .replace('  defaults:\n', `  defaults:\n    ${testNode().placement}\n`);
+      writeFileSync(join(dir, 'nimbus.yaml'), spec);
+      const build = await runCli(
+        ['build', '--push', '--tag', tag, '--build-arg', 'RUNTIME_IMAGE=nimbus-test/node:20', '--docker-host', testDockerHost()],
+        dir,
+      );
+      expect(build.code, build.stderr).toBe(0);
+      // The cache the example declares, in its own namespace: a one-node Redis Cluster announcing its Service name.
+      const redis = pushed('redis:7', 'nimbus-test/redis:7');
+      const host = `cache.${ns}-redis.svc.cluster.local`;
+      mkdirSync(join(dir, 'redis'));
+      writeFileSync(
+        join(dir, 'redis/cache.yaml'),
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: cache }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: cache } }
+  template:
+    metadata: { labels: { app: cache } }
+    spec:
+      ${ON_REAL_NODE}
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: redis
+          image: ${redis}
+          command: [/bin/sh, -c, 'redis-server --port 6379 --dir /tmp --protected-mode no --save "" --appendonly no --cluster-enabled yes --cluster-config-file /tmp/nodes.conf --cluster-announce-hostname ${host} --cluster-preferred-endpoint-type hostname & until redis-cli CLUSTER ADDSLOTSRANGE 0 16383 >/dev/null 2>&1; do sleep 0.2; done; wait']
+          ports: [{ containerPort: 6379 }]
+          readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 1 }
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
+          volumeMounts: [{ name: tmp, mountPath: /tmp }]
+      volumes: [{ name: tmp, emptyDir: {} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: cache }
+spec: { selector: { app: cache }, ports: [{ port: 6379 }] }
+`,
+      );
+      const cache = await runCli(['deploy', '-f', 'redis', '-n', `${ns}-redis`, '--timeout', '90s', ...kube()], dir);
+      expect(cache.code, cache.stdout + cache.stderr).toBe(0);
+      // The Secret the services read their database password from.
+      await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      await client.apply({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'shop-db', namespace: ns },
+        stringData: { password: 'local' },
+      });
+    }, 240_000);
+
+    it('deploys into a restricted namespace and every pod becomes Ready through the SDK probes', async () => {
+      const r = await runCli(['deploy', '-n', ns, '--timeout', '3m', ...kube()], dir);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const namespace = await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns });
+      expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      const pods = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: 'app.kubernetes.io/part-of=shop' });
+      const running = pods.filter((p) => (p as { status?: { phase?: string } }).status?.phase === 'Running');
+      expect(running.length).toBeGreaterThanOrEqual(6);
+      for (const p of running) {
+        expect((p.spec as { nodeName?: string }).nodeName).toBe(testNode().name);
+        const ready = (p as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions?.find(
+          (c) => c.type === 'Ready',
+        );
+        expect(ready?.status).toBe('True');
+      }
+      // The migrate Job ran the real admin process in the same image.
+      const jobs = await client.list({ apiVersion: 'batch/v1', kind: 'Job', namespace: ns });
+      expect(jobs.some((j) => ((j as { status?: { succeeded?: number } }).status?.succeeded ?? 0) >= 1)).toBe(true);
+    }, 240_000);
+
+    it('web reaches the api by service name, and the api caches through the Redis in the cluster', async () => {
+      const web = await get(`http://${await clusterIp(client, ns, 'web')}:8080/`);
+      expect(web.status).toBe(200);
+      expect(web.body).toContain('Espresso cup');
+      const api = `http://${await clusterIp(client, ns, 'api')}:8080`;
+      expect((await get(`${api}/products/2`)).body).toContain('Moka pot');
+      expect((await get(`${api}/products/2`)).body).toContain('Moka pot');
+      // Each api pod counts its own hits: sum them over the pods.
+      let hits = 0;
+      for (let i = 0; i < 20 && hits === 0; i++) {
+        await get(`${api}/products/2`);
+        const metrics = (await get(`${api}/metrics`)).body;
+        hits = Number(/cache_requests_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
+      }
+      expect(hits).toBeGreaterThan(0);
+      const logs = await runCli(['logs', 'api', '-n', ns, '--app', 'shop', ...kube()], dir);
+      expect(logs.code, logs.stderr).toBe(0);
+      expect(logs.stdout).toMatch(/\{"level":"info"/);
+    }, 120_000);
+
+    it('scales the api above its HPA minimum under a bounded load, through metrics-server', async () => {
+      const hpa = () => client.get({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: ns, name: 'api' });
+      const min = ((await hpa())?.spec as { minReplicas: number }).minReplicas;
+      const url = `http://${await clusterIp(client, ns, 'api')}:8080/products`;
+      const deadline = Date.now() + 150_000;
+      let replicas = min;
+      // Bounded: rounds of 10 s of load, stopping as soon as the HPA has scaled or the deadline passes.
+      while (replicas <= min && Date.now() < deadline) {
+        await autocannon({ url, connections: 32, duration: 10 });
+        replicas = ((await hpa())?.status as { desiredReplicas?: number } | undefined)?.desiredReplicas ?? min;
+      }
+      expect(replicas).toBeGreaterThan(min);
+    }, 240_000);
+  });
+});
