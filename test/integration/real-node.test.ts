@@ -38,7 +38,7 @@ function pushed(local: string, name: string): string {
 
 async function clusterIp(client: KubeClient, namespace: string, name: string): Promise<string> {
   const svc = await client.get({ apiVersion: 'v1', kind: 'Service', namespace, name });
-  return String((svc?.spec as { clusterIP?: string }).clusterIP);
+  return String((svc?.spec as { clusterIP?: string } | undefined)?.clusterIP);
 }
 
 const ON_REAL_NODE = `nodeSelector: { nimbus.dev/testbed-node: real }
@@ -310,7 +310,7 @@ spec: { selector: { app: cache }, ports: [{ port: 6379 }] }
 
     it('scales the api above its HPA minimum under a bounded load, through metrics-server', async () => {
       const hpa = () => client.get({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', namespace: ns, name: 'api' });
-      const min = ((await hpa())?.spec as { minReplicas: number }).minReplicas;
+      const min = ((await hpa())?.spec as { minReplicas?: number } | undefined)?.minReplicas ?? 2;
       const url = `http://${await clusterIp(client, ns, 'api')}:8080/products`;
       const deadline = Date.now() + 150_000;
       let replicas = min;
