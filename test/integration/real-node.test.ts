@@ -134,6 +134,8 @@ describe('the real node', () => {
 
   it('fails a release whose image does not exist at once, with the pull error and the time it took', async () => {
     const { dir, ns } = scratch('pull');
+    writeFileSync(join(dir, 'app/deploy.yaml'), boxManifest(busybox, serving('one')));
+    expect((await deployBox(dir, ns)).code).toBe(0);
     writeFileSync(join(dir, 'app/deploy.yaml'), boxManifest(`${testRegistry()}/nimbus-test/does-not-exist:1`, serving('x')));
     const t0 = Date.now();
     const r = await deployBox(dir, ns);
@@ -142,6 +144,10 @@ describe('the real node', () => {
     expect(r.stderr).toMatch(/ImagePull: .*(not found|manifest unknown)/);
     expect(r.stderr).toMatch(/failed after \d+\.\ds of waiting/);
     expect(Date.now() - t0).toBeLessThan(60_000);
+    // Without --atomic the failed rollout stays, and status says why.
+    const status = await runCli(['status', '--app', 'app', '-n', ns, ...kube()], dir);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/ImagePull box-[a-z0-9-]+: .*(not found|manifest unknown)/);
   }, 120_000);
 
   it('fails a crash loop within seconds with the exit code and the log tail; --atomic restores the previous revision, which answers', async () => {

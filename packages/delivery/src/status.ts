@@ -1,4 +1,4 @@
-import { type Health, healthOf, type KubeClient, worstHealth } from '@nimbus/kube';
+import { diagnosePods, type Health, healthOf, type KubeClient, type PodProblem, podSelectorOf, worstHealth } from '@nimbus/kube';
 import { type KubeObject, LABELS, mapConcurrent, refOf } from '@nimbus/model';
 import { ReleaseStore } from './releases.js';
 
@@ -6,6 +6,8 @@ export interface ObjectStatus {
   kind: string;
   name: string;
   health: Health;
+  /** Why its pods are not progressing, for a workload that is not healthy. */
+  problem?: PodProblem;
 }
 
 export interface ServiceStatus {
@@ -28,9 +30,13 @@ export async function appStatus(client: KubeClient, app: string, namespace: stri
   const release = await new ReleaseStore(client, namespace, app).lastDeployed();
   const objects = release?.objects ?? [];
   const live = await mapConcurrent(objects, 16, async (o) => ({ o, health: healthOf(await client.get(refOf(o))) }));
+  const problems = await workloadProblems(client, namespace, live);
   const groups = new Map<string, ObjectStatus[]>();
-  for (const { o, health } of live)
-    groups.set(serviceOf(o), [...(groups.get(serviceOf(o)) ?? []), { kind: o.kind, name: o.metadata.name, health }]);
+  for (const { o, health } of live) {
+    const problem = problems.get(o);
+    const entry = { kind: o.kind, name: o.metadata.name, health, ...(problem ? { problem } : {}) };
+    groups.set(serviceOf(o), [...(groups.get(serviceOf(o)) ?? []), entry]);
+  }
   const services = [...groups].map(([service, list]) => ({
     service,
     health: worstHealth(list.map((x) => x.health.status)),
@@ -42,4 +48,25 @@ export async function appStatus(client: KubeClient, app: string, namespace: stri
     health: release ? worstHealth(services.map((s) => s.health)) : 'Missing',
     services: services.sort((a, b) => (a.service < b.service ? -1 : 1)),
   };
+}
+
+/** The same pod diagnosis a deploy's wait gives, for the workloads that are not healthy now. */
+async function workloadProblems(
+  client: KubeClient,
+  namespace: string,
+  live: readonly { o: KubeObject; health: Health }[],
+): Promise<Map<KubeObject, PodProblem>> {
+  const out = new Map<KubeObject, PodProblem>();
+  const unhealthy = live.filter((x) => x.health.status !== 'Healthy' && x.health.status !== 'Suspended' && podSelectorOf(x.o));
+  if (unhealthy.length === 0) return out;
+  const events = await client.list({ apiVersion: 'v1', kind: 'Event', namespace }, { fieldSelector: 'involvedObject.kind=Pod' });
+  await mapConcurrent(unhealthy, 8, async ({ o }) => {
+    const pods = await client.list(
+      { apiVersion: 'v1', kind: 'Pod', namespace: o.metadata.namespace ?? namespace },
+      { labelSelector: podSelectorOf(o) },
+    );
+    const [first] = diagnosePods(pods, events, { now: Date.now() });
+    if (first) out.set(o, first);
+  });
+  return out;
 }

@@ -51,7 +51,9 @@ export function runStatus(specArgs: string[], opts: Opts, ctx: CliContext): Prom
       ctx.stdout.write(`  ${s.service.padEnd(20)} ${color(s.health)}\n`);
       for (const o of s.objects)
         ctx.stdout.write(
-          `    ${`${o.kind}/${o.name}`.padEnd(44)} ${color(o.health.status)}${o.health.message ? paint.dim(` ${o.health.message}`) : ''}\n`,
+          `    ${`${o.kind}/${o.name}`.padEnd(44)} ${color(o.health.status)}${o.health.message ? paint.dim(` ${o.health.message}`) : ''}\n${
+            o.problem ? `      ${paint.yellow(o.problem.reason)} ${o.problem.pod}: ${o.problem.message}\n` : ''
+          }`,
         );
     }
     return status.health === 'Healthy' ? 0 : 1;
