@@ -24,8 +24,8 @@ fi
 DOCKER() { docker -H "$host" "$@"; }
 
 if ! DOCKER version >/dev/null 2>&1; then
-  mkdir -p "$run" /var/lib/nimbus-testbed-docker
-  dockerd --host "$host" --data-root /var/lib/nimbus-testbed-docker --exec-root "$run/exec" \
+  mkdir -p "$run" "$NIMBUS_DATA_ROOT/docker"
+  dockerd --host "$host" --data-root "$NIMBUS_DATA_ROOT/docker" --exec-root "$run/exec" \
     --pidfile "$run/docker.pid" --ip 127.0.0.1 >"$run/dockerd.log" 2>&1 &
   for _ in $(seq 1 60); do DOCKER version >/dev/null 2>&1 && break; sleep 0.5; done
   DOCKER version >/dev/null 2>&1 || { tail -20 "$run/dockerd.log" >&2; log "FAILED: dockerd did not start"; exit 1; }

@@ -127,10 +127,10 @@ JSON
 start_containerd() {
   local registry="$1"
   pid_alive "$run/containerd.pid" && return 0
-  mkdir -p "$run/containerd" /var/lib/nimbus-testbed-containerd "$run/cni/net.d"
+  mkdir -p "$run/containerd" $NIMBUS_DATA_ROOT/containerd "$run/cni/net.d"
   cat >"$run/containerd.toml" <<TOML
 version = 2
-root = "/var/lib/nimbus-testbed-containerd"
+root = "$NIMBUS_DATA_ROOT/containerd"
 state = "$run/containerd/state"
 [grpc]
   address = "$sock"
@@ -324,6 +324,10 @@ YAML
 # ---------------------------------------------------------------- stop
 stop_node() {
   KUBECONFIG_PATH="${1:-}"
+  local owner
+  owner="$(cat /run/nimbus-testbed-node.owner 2>/dev/null || true)"
+  # Another testbed's node is not ours to take down.
+  if [ -n "$owner" ] && [ "$owner" != "$NIMBUS_RUN" ]; then rm -rf "$run"; return 0; fi
   if [ -n "$KUBECONFIG_PATH" ] && [ -f "$KUBECONFIG_PATH" ]; then
     kc delete apiservice v1beta1.metrics.k8s.io --ignore-not-found --wait=false >/dev/null 2>&1 || true
   fi
@@ -343,7 +347,7 @@ stop_node() {
   fi
   stop_pid "$run/containerd.pid"
   # Mounts left by the kubelet (secrets, projected tokens) and containerd (rootfs, shm).
-  for m in $(awk -v a="$run" -v b=/var/lib/nimbus-testbed-containerd '$2 ~ "^"a || $2 ~ "^"b {print $2}' /proc/mounts | sort -r); do
+  for m in $(awk -v a="$run" -v b=$NIMBUS_DATA_ROOT/containerd '$2 ~ "^"a || $2 ~ "^"b {print $2}' /proc/mounts | sort -r); do
     umount -l "$m" 2>/dev/null || true
   done
   # Pod network namespaces the CNI left behind.
@@ -358,6 +362,7 @@ stop_node() {
   done
   remove_guards
   restore_sysctls
+  [ "$(cat /run/nimbus-testbed-node.owner 2>/dev/null)" = "$NIMBUS_RUN" ] && rm -f /run/nimbus-testbed-node.owner
   rm -rf "$run"
 }
 
@@ -366,6 +371,13 @@ start_node() {
   KUBECONFIG_PATH="$1"
   local registry="$2" t0
   t0=$(date +%s)
+  # One real node per machine: it owns the host's bridge, iptables chains, kubelet ports and node name.
+  local owner
+  owner="$(cat /run/nimbus-testbed-node.owner 2>/dev/null || true)"
+  if [ -n "$owner" ] && [ "$owner" != "$NIMBUS_RUN" ] && [ -f "$owner/node/kubelet.pid" ] && kill -0 "$(cat "$owner/node/kubelet.pid")" 2>/dev/null; then
+    die "the testbed in $owner already runs this machine's real node; start this one with NIMBUS_TESTBED_REAL_NODE=0, or stop that one"
+  fi
+  echo "$NIMBUS_RUN" >/run/nimbus-testbed-node.owner
   mkdir -p "$run"
   local need=""
   command -v containerd >/dev/null || need="$need containerd"

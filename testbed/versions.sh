@@ -24,3 +24,11 @@ NODE_POD_CIDR=10.244.0.0/24
 NODE_GATEWAY=10.244.0.1
 SERVICE_CIDR=10.96.0.0/16
 CLUSTER_DNS=10.96.0.10
+# Two testbeds on one machine must not collide: everything machine-wide (data
+# roots, ports) is derived from the run directory. The default run directory
+# keeps the historical ports; another one shifts them by a hash of its path.
+NIMBUS_RUN_ID="$(printf '%s' "$NIMBUS_RUN" | sha256sum | cut -c1-8)"
+if [ "$NIMBUS_RUN" = /dev/shm/nimbus-testbed ]; then NIMBUS_PORT_SHIFT=0; else NIMBUS_PORT_SHIFT=$(( (16#${NIMBUS_RUN_ID:0:4} % 90 + 1) * 100 )); fi
+NIMBUS_DATA_ROOT="/var/lib/nimbus-testbed-$NIMBUS_RUN_ID"
+NIMBUS_REDIS_BASE_PORT="${NIMBUS_REDIS_BASE_PORT:-$(( 7100 + NIMBUS_PORT_SHIFT ))}"
+NIMBUS_REGISTRY_PORT="${NIMBUS_REGISTRY_PORT:-$(( 5055 + NIMBUS_PORT_SHIFT ))}"
