@@ -67,6 +67,16 @@ install_guards() {
     iptables -t mangle -I FORWARD 1 -s "$NODE_POD_CIDR" -j NIMBUS-POD-EGRESS
 }
 
+# Removes every chain whose name starts with PREFIX from a table, with the rules that jump to them.
+remove_chains() {
+  local table="$1" prefix="$2" rule chain
+  iptables-save -t "$table" | grep -E "^-A [A-Z]+ .*-j $prefix" | sed 's/^-A /-D /' | while read -r rule; do
+    eval "iptables -t $table $rule" 2>/dev/null || true
+  done
+  for chain in $(iptables-save -t "$table" | sed -n "s/^:\($prefix[^ ]*\) .*/\1/p"); do iptables -t "$table" -F "$chain" 2>/dev/null || true; done
+  for chain in $(iptables-save -t "$table" | sed -n "s/^:\($prefix[^ ]*\) .*/\1/p"); do iptables -t "$table" -X "$chain" 2>/dev/null || true; done
+}
+
 remove_guards() {
   iptables -D OUTPUT -m conntrack --ctorigdst "$SERVICE_CIDR" -j NIMBUS-HOST-GUARD 2>/dev/null || true
   iptables -F NIMBUS-HOST-GUARD 2>/dev/null && iptables -X NIMBUS-HOST-GUARD 2>/dev/null || true
@@ -354,7 +364,11 @@ stop_node() {
   for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do ip netns delete "$ns" 2>/dev/null || true; done
   ip link delete "$bridge" 2>/dev/null || true
   ip link delete "$void_bridge" 2>/dev/null || true
-  iptables -t filter -F CNI-FORWARD 2>/dev/null || true
+  # What the kubelet and the CNI plugins added (kube-proxy cleaned its own up above).
+  for table in filter nat mangle; do
+    remove_chains "$table" KUBE-
+    remove_chains "$table" CNI-
+  done
   # cgroups the kubelet made under each hierarchy, deepest first.
   for h in /sys/fs/cgroup/*/; do
     [ -d "$h/kubepods" ] && find "$h/kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null || true
