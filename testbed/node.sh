@@ -86,21 +86,26 @@ remove_guards() {
 
 # ---------------------------------------------------------------- host settings
 SYSCTLS="net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.conf.all.route_localnet"
+# The host's values before any real node touched them, kept machine-wide until
+# a teardown has restored them: a teardown that was cut short must not make a
+# later start save the node's values as the host's.
+SYSCTL_SAVED=/run/nimbus-testbed-node.sysctl
 save_sysctls() {
-  [ -f "$run/sysctl.saved" ] && return 0
-  for k in $SYSCTLS; do echo "$k=$(sysctl -n "$k" 2>/dev/null || echo '')"; done >"$run/sysctl.saved"
+  [ -f "$SYSCTL_SAVED" ] && return 0
+  for k in $SYSCTLS; do echo "$k=$(sysctl -n "$k" 2>/dev/null || echo '')"; done >"$SYSCTL_SAVED"
 }
 restore_sysctls() {
-  [ -f "$run/sysctl.saved" ] || return 0
-  while IFS='=' read -r k v; do [ -n "$v" ] && sysctl -qw "$k=$v" 2>/dev/null || true; done <"$run/sysctl.saved"
+  [ -f "$SYSCTL_SAVED" ] || return 0
+  while IFS='=' read -r k v; do [ -n "$v" ] && sysctl -qw "$k=$v" 2>/dev/null || true; done <"$SYSCTL_SAVED"
+  rm -f "$SYSCTL_SAVED"
 }
 
 make_bridges() {
   ip link show "$bridge" >/dev/null 2>&1 || ip link add "$bridge" type bridge
-  ip addr show dev "$bridge" | grep -q "$NODE_GATEWAY/" || ip addr add "$NODE_GATEWAY/24" dev "$bridge"
+  ip addr show dev "$bridge" | grep "$NODE_GATEWAY/" >/dev/null || ip addr add "$NODE_GATEWAY/24" dev "$bridge"
   ip link set "$bridge" up
   ip link show "$void_bridge" >/dev/null 2>&1 || ip link add "$void_bridge" type bridge
-  ip addr show dev "$void_bridge" | grep -q "$VOID_GATEWAY/" || ip addr add "$VOID_GATEWAY/24" dev "$void_bridge"
+  ip addr show dev "$void_bridge" | grep "$VOID_GATEWAY/" >/dev/null || ip addr add "$VOID_GATEWAY/24" dev "$void_bridge"
   ip link set "$void_bridge" up
 }
 
@@ -268,7 +273,7 @@ YAML
 }
 
 # Whether kube-proxy has written the rules of a Service's cluster IP.
-programmed() { iptables-save -t nat | grep -q -- "-d $1/32 .*KUBE-SVC"; }
+programmed() { iptables-save -t nat | grep -- "-d $1/32 .*KUBE-SVC" >/dev/null; }
 
 start_coredns() {
   pid_alive "$run/coredns.pid" && return 0
@@ -333,6 +338,8 @@ YAML
 
 # ---------------------------------------------------------------- stop
 stop_node() {
+  # Teardown goes on past any step that fails: everything restorable is restored.
+  set +e +o pipefail
   KUBECONFIG_PATH="${1:-}"
   local owner
   owner="$(cat /run/nimbus-testbed-node.owner 2>/dev/null || true)"
