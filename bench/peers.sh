@@ -11,3 +11,4 @@ build() {
   GOBIN="$dir" GOFLAGS=-mod=mod CGO_ENABLED=0 go install "$module"
 }
 build kube-score github.com/zegl/kube-score/cmd/kube-score@v1.20.0
+build helm helm.sh/helm/v3/cmd/helm@v3.22.0

@@ -29,36 +29,26 @@ export interface LoadedApp {
 
 type Locate = (path: readonly PathSegment[], at?: 'key' | 'value') => SourceLocation;
 
-/**
- * Reads a Nimbus app from one or more YAML texts (a nimbus.yaml, Score
- * workloads, or both). Pure: the caller reads the files. Every problem is
- * collected; if there is any, one NimbusError carries all of them.
- */
-export function loadApp(inputs: readonly SpecInput[], options: LoadOptions = {}): LoadedApp {
-  const diagnostics: Diagnostic[] = [];
-  const apps: SourceDocument[] = [];
-  const scores: { doc: SourceDocument; conversion: ScoreConversion }[] = [];
+type ScoreDoc = { doc: SourceDocument; conversion: ScoreConversion };
 
-  for (const input of inputs) {
+/** Sorts every document of the inputs into App documents and Score workloads; anything else is a finding. */
+function classify(inputs: readonly SpecInput[], diagnostics: Diagnostic[]): { apps: SourceDocument[]; scores: ScoreDoc[] } {
+  const apps: SourceDocument[] = [];
+  const scores: ScoreDoc[] = [];
+  const documents = inputs.flatMap((input) => {
     const parsed = parseYamlSource(input.text, input.file);
     diagnostics.push(...parsed.diagnostics);
-    for (const doc of parsed.documents) {
-      const apiVersion = isPlainObject(doc.value) ? doc.value.apiVersion : undefined;
-      if (apiVersion === API_VERSION) apps.push(doc);
-      else if (apiVersion === SCORE_API_VERSION) scores.push({ doc, conversion: convertScoreWorkload(doc) });
-      else {
-        diagnostics.push({
-          ...doc.locate(isPlainObject(doc.value) && 'apiVersion' in doc.value ? ['apiVersion'] : []),
-          code: 'NIMBUS_SPEC_KIND',
-          message: apiVersion === undefined ? 'the document has no apiVersion' : `unsupported apiVersion '${String(apiVersion)}'`,
-        });
-      }
-    }
+    return parsed.documents;
+  });
+  for (const doc of documents) {
+    const apiVersion = isPlainObject(doc.value) ? doc.value.apiVersion : undefined;
+    if (apiVersion === API_VERSION) apps.push(doc);
+    else if (apiVersion === SCORE_API_VERSION) scores.push({ doc, conversion: convertScoreWorkload(doc) });
+    else diagnostics.push(unknownDocument(doc, apiVersion));
   }
   if (apps.length > 1) {
-    const second = apps[1] as SourceDocument;
     diagnostics.push({
-      ...second.locate([]),
+      ...(apps[1] as SourceDocument).locate([]),
       code: 'NIMBUS_SPEC_KIND',
       message: 'more than one Nimbus App document',
       hint: 'keep one App per spec; pass Score workloads beside it',
@@ -68,49 +58,75 @@ export function loadApp(inputs: readonly SpecInput[], options: LoadOptions = {})
   if (apps.length === 0 && scores.length === 0 && diagnostics.length === 0) {
     diagnostics.push({ file: inputs[0]?.file, code: 'NIMBUS_SPEC_KIND', message: 'the input holds no document' });
   }
-  throwIfAny(diagnostics);
+  return { apps, scores };
+}
 
+function unknownDocument(doc: SourceDocument, apiVersion: unknown): Diagnostic {
+  return {
+    ...doc.locate(isPlainObject(doc.value) && 'apiVersion' in doc.value ? ['apiVersion'] : []),
+    code: 'NIMBUS_SPEC_KIND',
+    message: apiVersion === undefined ? 'the document has no apiVersion' : `unsupported apiVersion '${String(apiVersion)}'`,
+  };
+}
+
+function validated(raw: unknown, locate: Locate): AppSpec {
+  const parsed = AppSpecSchema.safeParse(raw);
+  if (!parsed.success) throwIfAny(zodIssuesToDiagnostics(parsed.error.issues, AppSpecSchema, { locate }, raw));
+  return (parsed as { data: AppSpec }).data;
+}
+
+/**
+ * The spec with one environment's overlay merged in, validated again, and a
+ * locator that reports a field the overlay sets where the overlay sets it.
+ */
+function withEnvironment(
+  spec: AppSpec,
+  environment: string,
+  appDoc: SourceDocument | undefined,
+  locate: Locate,
+): { spec: AppSpec; locate: Locate } {
+  const envs = spec.spec.environments ?? {};
+  const overlay = envs[environment];
+  if (overlay === undefined) {
+    const guess = closestName(environment, Object.keys(envs));
+    throw new NimbusError('NIMBUS_ENV_UNKNOWN', `environment '${environment}' is not declared`, {
+      hint: guess ? `did you mean '${guess}'?` : `declared environments: ${Object.keys(envs).sort().join(', ') || '(none)'}`,
+      location: locate(['spec', 'environments']),
+    });
+  }
+  const { environments: _drop, ...body } = spec.spec;
+  const merged = { ...spec, spec: mergeOverlay(body, overlay) };
+  const overlayLocate: Locate = (path, at) => {
+    const overlayPath = ['spec', 'environments', environment, ...path.slice(1)];
+    if (path[0] === 'spec' && appDoc?.has(overlayPath)) {
+      return { ...locate(overlayPath, at), path: `${formatPath(path)} (environment '${environment}')` };
+    }
+    return locate(path, at);
+  };
+  return { spec: validated(merged, overlayLocate), locate: overlayLocate };
+}
+
+/**
+ * Reads a Nimbus app from one or more YAML texts (a nimbus.yaml, Score
+ * workloads, or both). Pure: the caller reads the files. Every problem is
+ * collected; if there is any, one NimbusError carries all of them.
+ */
+export function loadApp(inputs: readonly SpecInput[], options: LoadOptions = {}): LoadedApp {
+  const diagnostics: Diagnostic[] = [];
+  const { apps, scores } = classify(inputs, diagnostics);
+  throwIfAny(diagnostics);
   const { raw, locate } = assemble(apps[0], scores, options.appName, diagnostics);
   throwIfAny(diagnostics);
-
-  const base = AppSpecSchema.safeParse(raw);
-  if (!base.success) throwIfAny(zodIssuesToDiagnostics(base.error.issues, AppSpecSchema, { locate }, raw));
-  let spec = (base as { data: AppSpec }).data;
-
-  const environment = options.environment;
+  let spec = validated(raw, locate);
   let finalLocate = locate;
-  if (environment !== undefined) {
-    const envs = spec.spec.environments ?? {};
-    const overlay = envs[environment];
-    if (overlay === undefined) {
-      const guess = closestName(environment, Object.keys(envs));
-      throw new NimbusError('NIMBUS_ENV_UNKNOWN', `environment '${environment}' is not declared`, {
-        hint: guess ? `did you mean '${guess}'?` : `declared environments: ${Object.keys(envs).sort().join(', ') || '(none)'}`,
-        location: locate(['spec', 'environments']),
-      });
-    }
-    const { environments: _drop, ...body } = spec.spec;
-    const merged = { ...spec, spec: mergeOverlay(body, overlay) };
-    finalLocate = (path, at) => {
-      // A field the overlay sets is reported where the overlay sets it.
-      const overlayPath = ['spec', 'environments', environment, ...path.slice(1)];
-      if (path[0] === 'spec' && apps[0]?.has(overlayPath)) {
-        return { ...locate(overlayPath, at), path: `${formatPath(path)} (environment '${environment}')` };
-      }
-      return locate(path, at);
-    };
-    const parsed = AppSpecSchema.safeParse(merged);
-    if (!parsed.success) throwIfAny(zodIssuesToDiagnostics(parsed.error.issues, AppSpecSchema, { locate: finalLocate }, merged));
-    spec = (parsed as { data: AppSpec }).data;
-  }
-
+  if (options.environment !== undefined) ({ spec, locate: finalLocate } = withEnvironment(spec, options.environment, apps[0], locate));
   throwIfAny(checkSemantics(spec, finalLocate));
-  return { spec, environment, files: inputs.map((i) => i.file ?? '<stdin>') };
+  return { spec, environment: options.environment, files: inputs.map((i) => i.file ?? '<stdin>') };
 }
 
 function assemble(
   appDoc: SourceDocument | undefined,
-  scores: { doc: SourceDocument; conversion: ScoreConversion }[],
+  scores: ScoreDoc[],
   appName: string | undefined,
   diagnostics: Diagnostic[],
 ): { raw: unknown; locate: Locate } {

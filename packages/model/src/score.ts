@@ -15,46 +15,41 @@ export interface ScoreConversion {
   diagnostics: Diagnostic[];
 }
 
-/**
- * Converts a Score workload into a Nimbus service (plus the backing resources it
- * declares). The result is validated by the Nimbus schema afterwards, so this
- * step only reshapes and reports what has no Nimbus equivalent.
- */
-export function convertScoreWorkload(doc: SourceDocument): ScoreConversion {
-  const diagnostics: Diagnostic[] = [];
-  const w = isPlainObject(doc.value) ? doc.value : {};
-  const unsupported = (path: PathSegment[], message: string, hint?: string) =>
-    diagnostics.push({ ...doc.locate(path), code: 'NIMBUS_SCORE_UNSUPPORTED', message, ...(hint ? { hint } : {}) });
+type Report = (path: PathSegment[], message: string, hint?: string) => void;
+type Obj = Record<string, unknown>;
 
-  const metadata = isPlainObject(w.metadata) ? w.metadata : {};
-  const name = typeof metadata.name === 'string' ? metadata.name : '';
-  if (!name)
-    diagnostics.push({ ...doc.locate(['metadata']), code: 'NIMBUS_SPEC_INVALID', message: "required field 'metadata.name' is missing" });
+const objectOr = (v: unknown): Obj => (isPlainObject(v) ? v : {});
 
-  const containers = isPlainObject(w.containers) ? w.containers : {};
-  const containerNames = Object.keys(containers);
-  if (containerNames.length !== 1) {
+/** The one container a Nimbus service has: the workload's first, with a finding when there are more. */
+function mainContainer(w: Obj, unsupported: Report): { main: Obj; path: PathSegment[] } {
+  const containers = objectOr(w.containers);
+  const names = Object.keys(containers);
+  if (names.length !== 1) {
     unsupported(
       ['containers'],
-      `a Score workload converts to one Nimbus service with one container; this one has ${containerNames.length}`,
+      `a Score workload converts to one Nimbus service with one container; this one has ${names.length}`,
       'split the sidecars into their own workloads',
     );
   }
-  const main = (containerNames[0] ? containers[containerNames[0]] : {}) as Record<string, unknown>;
-  const cpath: PathSegment[] = ['containers', containerNames[0] ?? ''];
+  return { main: objectOr(names[0] ? containers[names[0]] : {}), path: ['containers', names[0] ?? ''] };
+}
 
-  const service: Record<string, unknown> = {};
-  if (main.image !== undefined) service.image = main.image;
-  if (main.command !== undefined) service.command = main.command;
-  if (main.args !== undefined) service.args = main.args;
-  if (isPlainObject(main.variables)) service.env = main.variables;
-  if (isPlainObject(main.resources)) service.resources = main.resources;
+/** Image, command, args, variables and resources map one to one. */
+function containerFields(main: Obj): Obj {
+  const out: Obj = {};
+  for (const [from, to] of [
+    ['image', 'image'],
+    ['command', 'command'],
+    ['args', 'args'],
+  ] as const)
+    if (main[from] !== undefined) out[to] = main[from];
+  if (isPlainObject(main.variables)) out.env = main.variables;
+  if (isPlainObject(main.resources)) out.resources = main.resources;
+  return out;
+}
 
-  const files = scoreFiles(main.files);
-  if (files.problems.length) for (const p of files.problems) unsupported([...cpath, 'files'], p);
-  if (Object.keys(files.entries).length) service.config = { files: files.entries };
-
-  const probes: Record<string, unknown> = {};
+function convertProbes(main: Obj, cpath: PathSegment[], unsupported: Report): Obj | undefined {
+  const probes: Obj = {};
   for (const [scoreKey, nimbusKey] of [
     ['livenessProbe', 'liveness'],
     ['readinessProbe', 'readiness'],
@@ -65,11 +60,13 @@ export function convertScoreWorkload(doc: SourceDocument): ScoreConversion {
     else if (isPlainObject(probe.exec)) probes[nimbusKey] = { command: probe.exec.command };
     else unsupported([...cpath, scoreKey], 'only httpGet and exec probes convert');
   }
-  if (Object.keys(probes).length) service.probes = probes;
+  return Object.keys(probes).length ? probes : undefined;
+}
 
-  const svcPorts = isPlainObject(w.service) && isPlainObject(w.service.ports) ? w.service.ports : {};
-  const ports = Object.entries(svcPorts).map(([portNameKey, p]) => {
-    const port = isPlainObject(p) ? p : {};
+function convertPorts(w: Obj): Obj[] {
+  const svcPorts = objectOr(objectOr(w.service).ports);
+  return Object.entries(svcPorts).map(([portNameKey, p]) => {
+    const port = objectOr(p);
     return {
       name: portNameKey,
       port: port.targetPort ?? port.port,
@@ -77,25 +74,25 @@ export function convertScoreWorkload(doc: SourceDocument): ScoreConversion {
       ...(port.protocol !== undefined ? { protocol: port.protocol } : {}),
     };
   });
-  if (ports.length) service.ports = ports;
+}
 
-  const resources: Record<string, Record<string, unknown>> = {};
+const routeExposure = (params: Obj): Obj => ({
+  host: params.host,
+  ...(params.path !== undefined ? { path: params.path } : {}),
+  ...(params.port !== undefined ? { port: params.port } : {}),
+});
+
+/** Backing resources and the route a workload declares: resources become dependencies, a route its exposure. */
+function convertResources(w: Obj, unsupported: Report): { resources: Record<string, Obj>; dependsOn: string[]; expose?: Obj } {
+  const resources: Record<string, Obj> = {};
   const dependsOn: string[] = [];
-  const declared = isPlainObject(w.resources) ? w.resources : {};
-  for (const [resName, raw] of Object.entries(declared)) {
-    const res = isPlainObject(raw) ? raw : {};
+  let expose: Obj | undefined;
+  for (const [resName, raw] of Object.entries(objectOr(w.resources))) {
+    const res = objectOr(raw);
     const type = typeof res.type === 'string' ? res.type : '';
-    const params = isPlainObject(res.params) ? res.params : {};
-    if (ROUTE_TYPES.has(type)) {
-      if (type === 'route') {
-        service.expose = {
-          host: params.host,
-          ...(params.path !== undefined ? { path: params.path } : {}),
-          ...(params.port !== undefined ? { port: params.port } : {}),
-        };
-      }
-      continue;
-    }
+    const params = objectOr(res.params);
+    if (type === 'route') expose = routeExposure(params);
+    if (ROUTE_TYPES.has(type)) continue;
     if (type === 'volume') {
       unsupported(
         ['resources', resName],
@@ -107,6 +104,36 @@ export function convertScoreWorkload(doc: SourceDocument): ScoreConversion {
     resources[resName] = { type, ...(Object.keys(params).length ? { params: stringifyValues(params) } : {}) };
     dependsOn.push(resName);
   }
+  return { resources, dependsOn, ...(expose ? { expose } : {}) };
+}
+
+/**
+ * Converts a Score workload into a Nimbus service (plus the backing resources it
+ * declares). The result is validated by the Nimbus schema afterwards, so this
+ * step only reshapes and reports what has no Nimbus equivalent.
+ */
+export function convertScoreWorkload(doc: SourceDocument): ScoreConversion {
+  const diagnostics: Diagnostic[] = [];
+  const w = objectOr(doc.value);
+  const unsupported: Report = (path, message, hint) =>
+    diagnostics.push({ ...doc.locate(path), code: 'NIMBUS_SCORE_UNSUPPORTED', message, ...(hint ? { hint } : {}) });
+
+  const metadata = objectOr(w.metadata);
+  const name = typeof metadata.name === 'string' ? metadata.name : '';
+  if (!name)
+    diagnostics.push({ ...doc.locate(['metadata']), code: 'NIMBUS_SPEC_INVALID', message: "required field 'metadata.name' is missing" });
+
+  const { main, path: cpath } = mainContainer(w, unsupported);
+  const service = containerFields(main);
+  const files = scoreFiles(main.files);
+  for (const p of files.problems) unsupported([...cpath, 'files'], p);
+  if (Object.keys(files.entries).length) service.config = { files: files.entries };
+  const probes = convertProbes(main, cpath, unsupported);
+  if (probes) service.probes = probes;
+  const ports = convertPorts(w);
+  if (ports.length) service.ports = ports;
+  const { resources, dependsOn, expose } = convertResources(w, unsupported);
+  if (expose) service.expose = expose;
   if (dependsOn.length) service.dependsOn = dependsOn;
   return { name, service, resources, diagnostics };
 }

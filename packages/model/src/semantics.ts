@@ -58,12 +58,25 @@ interface ServiceContext {
   at: (path: PathSegment[], code: Diagnostic['code'], message: string, hint?: string) => void;
 }
 
-function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: ServiceContext): void {
-  const base: PathSegment[] = ['spec', 'services', name];
-  const { at } = ctx;
-  if (!svc.image && !svc.build) at(base, 'NIMBUS_SPEC_INVALID', `service '${name}' needs an 'image' or a 'build'`);
+/** One service as a rule sees it: its spec, where it is, and the app around it. */
+interface ServiceSubject {
+  app: AppSpec;
+  name: string;
+  svc: ServiceSpec;
+  base: PathSegment[];
+  ctx: ServiceContext;
+}
+
+/** A semantic rule over one service: reports through `ctx.at`, never throws. */
+type ServiceRule = (s: ServiceSubject) => void;
+
+const needsImage: ServiceRule = ({ svc, name, base, ctx }) => {
+  if (!svc.image && !svc.build) ctx.at(base, 'NIMBUS_SPEC_INVALID', `service '${name}' needs an 'image' or a 'build'`);
+};
+
+const scalingIsConsistent: ServiceRule = ({ svc, base, ctx }) => {
   if (svc.replicas !== undefined && svc.autoscaling) {
-    at(
+    ctx.at(
       [...base, 'replicas'],
       'NIMBUS_SPEC_INVALID',
       "'replicas' and 'autoscaling' both set: the autoscaler owns the replica count",
@@ -71,63 +84,69 @@ function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Service
     );
   }
   if (svc.autoscaling && svc.autoscaling.min > svc.autoscaling.max) {
-    at(
+    ctx.at(
       [...base, 'autoscaling', 'min'],
       'NIMBUS_SPEC_INVALID',
       `autoscaling.min (${svc.autoscaling.min}) exceeds autoscaling.max (${svc.autoscaling.max})`,
     );
   }
+};
 
-  const ports = svc.ports ?? [];
-  const seenPorts = new Map<number, number>();
-  const seenNames = new Map<string, number>();
-  ports.forEach((p, i) => {
-    if (seenPorts.has(p.port)) at([...base, 'ports', i, 'port'], 'NIMBUS_SPEC_INVALID', `port ${p.port} is listed twice`);
-    seenPorts.set(p.port, i);
-    if (p.name) {
-      if (seenNames.has(p.name)) at([...base, 'ports', i, 'name'], 'NIMBUS_SPEC_INVALID', `port name '${p.name}' is used twice`);
-      seenNames.set(p.name, i);
-    }
+const portsAreDistinct: ServiceRule = ({ svc, base, ctx }) => {
+  const seenPorts = new Set<number>();
+  const seenNames = new Set<string>();
+  (svc.ports ?? []).forEach((p, i) => {
+    if (seenPorts.has(p.port)) ctx.at([...base, 'ports', i, 'port'], 'NIMBUS_SPEC_INVALID', `port ${p.port} is listed twice`);
+    seenPorts.add(p.port);
+    if (p.name && seenNames.has(p.name))
+      ctx.at([...base, 'ports', i, 'name'], 'NIMBUS_SPEC_INVALID', `port name '${p.name}' is used twice`);
+    if (p.name) seenNames.add(p.name);
   });
-  const portRefOk = (ref: number | string | undefined) =>
-    ref === undefined ||
-    (typeof ref === 'number'
-      ? ports.some((p) => p.port === ref || p.servicePort === ref)
-      : ports.some((p, i) => portName(p.name, i) === ref));
+};
 
-  if (svc.expose) {
-    if (ports.length === 0) at([...base, 'expose'], 'NIMBUS_SPEC_INVALID', 'an exposed service needs at least one port');
-    else if (!portRefOk(svc.expose.port))
-      at([...base, 'expose', 'port'], 'NIMBUS_SPEC_REFERENCE', `port '${svc.expose.port}' is not one of the service's ports`);
-  }
+/** Whether a port reference (number or name) names one of the service's ports. */
+function hasPort(svc: ServiceSpec, ref: number | string | undefined): boolean {
+  const ports = svc.ports ?? [];
+  if (ref === undefined) return true;
+  return typeof ref === 'number'
+    ? ports.some((p) => p.port === ref || p.servicePort === ref)
+    : ports.some((p, i) => portName(p.name, i) === ref);
+}
+
+const portReferencesResolve: ServiceRule = ({ svc, base, ctx }) => {
+  if (svc.expose && (svc.ports ?? []).length === 0)
+    ctx.at([...base, 'expose'], 'NIMBUS_SPEC_INVALID', 'an exposed service needs at least one port');
+  else if (svc.expose && !hasPort(svc, svc.expose.port))
+    ctx.at([...base, 'expose', 'port'], 'NIMBUS_SPEC_REFERENCE', `port '${svc.expose.port}' is not one of the service's ports`);
   for (const kind of ['startup', 'liveness', 'readiness'] as const) {
     const probe = svc.probes?.[kind];
-    if (probe && probe.port !== undefined && !portRefOk(probe.port)) {
-      at([...base, 'probes', kind, 'port'], 'NIMBUS_SPEC_REFERENCE', `probe port '${probe.port}' is not one of the service's ports`);
-    }
+    if (probe && !hasPort(svc, probe.port))
+      ctx.at([...base, 'probes', kind, 'port'], 'NIMBUS_SPEC_REFERENCE', `probe port '${probe.port}' is not one of the service's ports`);
   }
+};
 
+const trafficNeedsMesh: ServiceRule = ({ app, svc, base, ctx }) => {
   if (svc.traffic && !app.spec.mesh) {
-    at([...base, 'traffic'], 'NIMBUS_SPEC_INVALID', 'traffic settings need a mesh', 'set spec.mesh.provider to istio or gateway-api');
+    ctx.at([...base, 'traffic'], 'NIMBUS_SPEC_INVALID', 'traffic settings need a mesh', 'set spec.mesh.provider to istio or gateway-api');
   }
-  if (svc.traffic?.canary && ports.length === 0)
-    at([...base, 'traffic', 'canary'], 'NIMBUS_SPEC_INVALID', 'a canary needs a port to split traffic on');
-  if (app.spec.mesh?.provider === 'gateway-api' && (svc.traffic?.retries || svc.traffic?.timeout)) {
-    if (svc.traffic.retries)
-      at(
-        [...base, 'traffic', 'retries'],
-        'NIMBUS_SPEC_INVALID',
-        'the standard Gateway API channel has no retries',
-        'use provider istio, or drop retries',
-      );
-  }
+  if (svc.traffic?.canary && (svc.ports ?? []).length === 0)
+    ctx.at([...base, 'traffic', 'canary'], 'NIMBUS_SPEC_INVALID', 'a canary needs a port to split traffic on');
+  if (app.spec.mesh?.provider === 'gateway-api' && svc.traffic?.retries)
+    ctx.at(
+      [...base, 'traffic', 'retries'],
+      'NIMBUS_SPEC_INVALID',
+      'the standard Gateway API channel has no retries',
+      'use provider istio, or drop retries',
+    );
+};
 
+const dependenciesExist: ServiceRule = ({ svc, name, base, ctx }) => {
   const targets = [...ctx.serviceNames, ...ctx.resourceNames];
   (svc.dependsOn ?? []).forEach((dep, i) => {
-    if (dep === name) at([...base, 'dependsOn', i], 'NIMBUS_SPEC_REFERENCE', `service '${name}' depends on itself`);
+    if (dep === name) ctx.at([...base, 'dependsOn', i], 'NIMBUS_SPEC_REFERENCE', `service '${name}' depends on itself`);
     else if (!targets.includes(dep)) {
       const guess = closestName(dep, targets);
-      at(
+      ctx.at(
         [...base, 'dependsOn', i],
         'NIMBUS_SPEC_REFERENCE',
         `'${dep}' is neither a service nor a resource of this app`,
@@ -135,32 +154,49 @@ function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Service
       );
     }
   });
+};
 
+const envNamesAreUnique: ServiceRule = ({ svc, base, ctx }) => {
   const envKeys = new Set(Object.keys(svc.env ?? {}));
-  for (const key of Object.keys(svc.secrets ?? {})) {
-    if (envKeys.has(key)) at([...base, 'secrets', key], 'NIMBUS_SPEC_INVALID', `'${key}' is set both in env and in secrets`);
-  }
-  for (const key of Object.keys(svc.config?.data ?? {})) {
-    if (envKeys.has(key)) at([...base, 'config', 'data', key], 'NIMBUS_SPEC_INVALID', `'${key}' is set both in env and in config.data`);
-  }
+  for (const key of Object.keys(svc.secrets ?? {}))
+    if (envKeys.has(key)) ctx.at([...base, 'secrets', key], 'NIMBUS_SPEC_INVALID', `'${key}' is set both in env and in secrets`);
+  for (const key of Object.keys(svc.config?.data ?? {}))
+    if (envKeys.has(key)) ctx.at([...base, 'config', 'data', key], 'NIMBUS_SPEC_INVALID', `'${key}' is set both in env and in config.data`);
+};
 
+const placeholdersResolve: ServiceRule = ({ app, svc, name, base, ctx }) => {
   for (const [key, value] of Object.entries(svc.env ?? {})) {
     if (typeof value !== 'string') continue;
     const problems: PlaceholderProblem[] = [];
     substitutePlaceholders(value, { app, resources: ctx.resolved }, problems);
-    for (const p of problems) at([...base, 'env', key], 'NIMBUS_SPEC_REFERENCE', `${p.expression}: ${p.reason}`);
+    for (const p of problems) ctx.at([...base, 'env', key], 'NIMBUS_SPEC_REFERENCE', `${p.expression}: ${p.reason}`);
     const used = [...value.matchAll(/\$\{resources\.([^.}]+)\./g)].map((m) => m[1] as string);
-    for (const res of used) {
-      if (ctx.resourceNames.includes(res) && !(svc.dependsOn ?? []).includes(res)) {
-        at(
-          [...base, 'env', key],
-          'NIMBUS_SPEC_REFERENCE',
-          `env '${key}' uses resource '${res}' that the service does not list in dependsOn`,
-          `add '${res}' to spec.services.${name}.dependsOn so its network access is allowed`,
-        );
-      }
+    for (const res of used.filter((r) => ctx.resourceNames.includes(r) && !(svc.dependsOn ?? []).includes(r))) {
+      ctx.at(
+        [...base, 'env', key],
+        'NIMBUS_SPEC_REFERENCE',
+        `env '${key}' uses resource '${res}' that the service does not list in dependsOn`,
+        `add '${res}' to spec.services.${name}.dependsOn so its network access is allowed`,
+      );
     }
   }
+};
+
+/** The service rules, in the order their findings are reported. */
+const SERVICE_RULES: readonly ServiceRule[] = [
+  needsImage,
+  scalingIsConsistent,
+  portsAreDistinct,
+  portReferencesResolve,
+  trafficNeedsMesh,
+  dependenciesExist,
+  envNamesAreUnique,
+  placeholdersResolve,
+];
+
+function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: ServiceContext): void {
+  const subject = { app, name, svc, base: ['spec', 'services', name] as PathSegment[], ctx };
+  for (const rule of SERVICE_RULES) rule(subject);
 }
 
 /** The port name Nimbus gives a port: its own, `http` for the first, `port-N` after. */
