@@ -30,7 +30,7 @@ export interface DiagnoseOptions {
 type ContainerStatus = {
   name: string;
   restartCount?: number;
-  state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; exitCode?: number } };
+  state?: { waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; exitCode?: number; finishedAt?: string } };
   lastState?: { terminated?: { reason?: string; exitCode?: number; message?: string; finishedAt?: string } };
 };
 type Condition = { type?: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string };
@@ -76,7 +76,6 @@ function unschedulable(pod: Pod, o: Required<DiagnoseOptions>): PodProblem | und
 function containerProblem(pod: Pod, cs: ContainerStatus, o: Required<DiagnoseOptions>): PodProblem | undefined {
   const base = { pod: pod.metadata.name, container: cs.name };
   const waiting = cs.state?.waiting;
-  const last = cs.lastState?.terminated;
   if (waiting?.reason && PULL_REASONS.has(waiting.reason)) {
     const message = waiting.message ?? waiting.reason;
     return { ...base, reason: 'ImagePull', message, fatal: waiting.reason !== 'ErrImagePull' || IMAGE_GONE.test(message) };
@@ -84,12 +83,26 @@ function containerProblem(pod: Pod, cs: ContainerStatus, o: Required<DiagnoseOpt
   if (waiting?.reason && CONFIG_REASONS.has(waiting.reason)) {
     return { ...base, reason: 'CreateFailed', message: waiting.message ?? waiting.reason, fatal: true };
   }
+  return crashProblem(base, cs, o);
+}
+
+/**
+ * A container that keeps exiting. Its failures are the restarts so far plus
+ * the current run when that has ended too (the kubelet shows a second crash as
+ * a terminated state seconds before it reports CrashLoopBackOff).
+ */
+function crashProblem(base: { pod: string; container: string }, cs: ContainerStatus, o: Required<DiagnoseOptions>): PodProblem | undefined {
+  const waiting = cs.state?.waiting;
+  const current = cs.state?.terminated;
+  const failedNow = (current !== undefined && current.exitCode !== 0) || waiting?.reason === 'CrashLoopBackOff';
+  const last = current && current.exitCode !== 0 ? current : cs.lastState?.terminated;
   const restarts = cs.restartCount ?? 0;
-  if (last && (restarts > 0 || waiting?.reason === 'CrashLoopBackOff')) {
+  if (last && (restarts > 0 || failedNow)) {
+    const failures = restarts + (failedNow ? 1 : 0);
     const oom = last.reason === 'OOMKilled';
     const message = `${oom ? 'OOMKilled (out of memory: raise its memory limit)' : `exited with code ${last.exitCode ?? '?'}`}${last.reason && !oom ? ` (${last.reason})` : ''}, restarted ${restarts} times`;
-    const fatal = restarts >= o.crashLoopRestarts || (waiting?.reason === 'CrashLoopBackOff' && restarts >= 1);
-    const since = time(last.finishedAt);
+    const fatal = failures >= o.crashLoopRestarts;
+    const since = time((last as { finishedAt?: string }).finishedAt);
     return {
       ...base,
       reason: oom ? 'OOMKilled' : 'CrashLoop',

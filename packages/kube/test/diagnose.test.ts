@@ -30,6 +30,27 @@ describe('diagnosePods', () => {
       false,
     ],
     ['an OOM kill', waiting('CrashLoopBackOff', '', 2, { exitCode: 137, reason: 'OOMKilled' }), 'OOMKilled', true],
+    [
+      'a second crash shown as terminated before the back-off is reported',
+      {
+        containerStatuses: [
+          {
+            name: 'app',
+            restartCount: 1,
+            state: { terminated: { exitCode: 1, reason: 'Error' } },
+            lastState: { terminated: { exitCode: 1 } },
+          },
+        ],
+      },
+      'CrashLoop',
+      true,
+    ],
+    [
+      'a first exit, not yet restarted',
+      { containerStatuses: [{ name: 'app', restartCount: 0, state: { terminated: { exitCode: 1 } } }] },
+      'CrashLoop',
+      false,
+    ],
   ])('%s', (_, status, reason, fatal) => {
     const [p] = diagnosePods([pod('p', status as Record<string, unknown>)], [], { now: NOW });
     expect(p?.reason).toBe(reason);
