@@ -74,6 +74,17 @@ try {
     const app = loadApp([{ text: spec }]).spec;
     return renderApp({ ...app, metadata: { ...app.metadata, namespace } }).objects;
   };
+  // The same objects Nimbus applies: an autoscaled Deployment starts at its HPA's minimum (a chart
+  // author writes that replica count into the template; without it Kubernetes starts one pod).
+  const asHelmChartObjects = (objects) =>
+    objects
+      .filter((o) => o.kind !== 'Namespace')
+      .map((o) => {
+        const hpa = objects.find((h) => h.kind === 'HorizontalPodAutoscaler' && h.spec.scaleTargetRef.name === o.metadata.name);
+        return o.kind === 'Deployment' && o.spec.replicas === undefined && hpa
+          ? { ...o, spec: { ...o.spec, replicas: hpa.spec.minReplicas } }
+          : o;
+      });
   const prepare = (namespace) => {
     namespaces.push(namespace);
     kubectl('create', 'namespace', namespace);
@@ -112,7 +123,7 @@ try {
     mkdirSync(join(chart, 'templates'), { recursive: true });
     writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: shop\nversion: 1.4.2\n');
     // The same objects; the Namespace already exists (Helm does not own it).
-    writeFileSync(join(chart, 'templates/shop.yaml'), objectsToYaml(rendered(nsPeer).filter((o) => o.kind !== 'Namespace')));
+    writeFileSync(join(chart, 'templates/shop.yaml'), objectsToYaml(asHelmChartObjects(rendered(nsPeer))));
 
     const ourArgs = [
       cli,

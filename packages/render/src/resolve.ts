@@ -23,9 +23,10 @@ export const NIMBUS_DEFAULTS = {
   replicas: 2,
   resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '200m', memory: '256Mi' } },
   probes: {
-    startup: { path: '/health', periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 30 },
+    // Checked every second for up to a minute: a pod serves as soon as it can, not up to a period later.
+    startup: { path: '/health', periodSeconds: 1, timeoutSeconds: 2, failureThreshold: 60 },
     liveness: { path: '/health', periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-    readiness: { path: '/ready', periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 },
+    readiness: { path: '/ready', periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 3 },
   },
   securityContext: { ...DEFAULT_SECURITY },
   podSecurity: 'restricted',
