@@ -27,6 +27,16 @@ function sources(dir: string): string[] {
 
 const importsOf = (text: string) => [...text.matchAll(/(?:from|import\()\s*'([^']+)'/g)].map((m) => m[1] as string);
 
+/** Every import of another Nimbus package in a package's sources. */
+function nimbusImports(pkg: string): { file: string; spec: string; target: string }[] {
+  return sources(join(root, 'packages', pkg, 'src')).flatMap((file) =>
+    importsOf(readFileSync(file, 'utf8')).flatMap((spec) => {
+      const target = /^@nimbus\/([a-z]+)/.exec(spec)?.[1];
+      return target && target !== pkg ? [{ file, spec, target }] : [];
+    }),
+  );
+}
+
 describe('package architecture', () => {
   const packages = readdirSync(join(root, 'packages')).filter(
     (p) => p in ALLOWED || readdirSync(join(root, 'packages', p)).includes('src'),
@@ -37,15 +47,11 @@ describe('package architecture', () => {
   });
 
   it('has no arrow that docs/architecture.md does not allow', () => {
-    const wrong: string[] = [];
-    for (const pkg of packages) {
-      for (const file of sources(join(root, 'packages', pkg, 'src'))) {
-        for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-          const target = /^@nimbus\/([a-z]+)/.exec(spec)?.[1];
-          if (target && target !== pkg && !ALLOWED[pkg]?.includes(target)) wrong.push(`${relative(root, file)} imports ${spec}`);
-        }
-      }
-    }
+    const wrong = packages.flatMap((pkg) =>
+      nimbusImports(pkg)
+        .filter((i) => !ALLOWED[pkg]?.includes(i.target))
+        .map((i) => `${relative(root, i.file)} imports ${i.spec}`),
+    );
     expect(wrong).toEqual([]);
   });
 
@@ -58,13 +64,7 @@ describe('package architecture', () => {
         .filter((d) => d.startsWith('@nimbus/'))
         .map((d) => d.slice(8))
         .sort();
-      const used = new Set<string>();
-      for (const file of sources(join(root, 'packages', pkg, 'src')))
-        for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-          const target = /^@nimbus\/([a-z]+)/.exec(spec)?.[1];
-          if (target && target !== pkg) used.add(target);
-        }
-      expect(declared, `packages/${pkg}/package.json`).toEqual([...used].sort());
+      expect(declared, `packages/${pkg}/package.json`).toEqual([...new Set(nimbusImports(pkg).map((i) => i.target))].sort());
     }
   });
 

@@ -3,7 +3,7 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseQuantity } from '@nimbus/check';
-import { type AppSpec, NimbusError } from '@nimbus/model';
+import { type AppSpec, type BackingResource, NimbusError } from '@nimbus/model';
 import type { ResolvedService } from '@nimbus/render';
 import { assignAllSlots, singleNodeClusterArgs } from './local-redis.js';
 import type { DockerManager, RunOptions } from './manager.js';
@@ -46,6 +46,23 @@ export interface LocalResource {
   cluster: boolean;
 }
 
+/** The container of one backing service: Redis as a one-node cluster, Postgres trusting local connections. */
+function resourceContainer(app: string, name: string, image: string, res: BackingResource): RunOptions {
+  const redis = res.type === 'redis';
+  const database = typeof res.params?.database === 'string' ? res.params.database : undefined;
+  return {
+    image,
+    name: containerOf(app, name),
+    command: redis ? singleNodeClusterArgs(name) : undefined,
+    environment: redis ? {} : { POSTGRES_HOST_AUTH_METHOD: 'trust', ...(database ? { POSTGRES_DB: database } : {}) },
+    ports: redis ? { '6379/tcp': 0 } : {},
+    network: networkOf(app),
+    networkAliases: [name],
+    labels: { [APP_LABEL]: app },
+    restartPolicy: 'no',
+  };
+}
+
 /**
  * Backing services that can run locally: those whose image the engine holds.
  * Returns them and the spec with each started resource's host pointing at its
@@ -63,24 +80,7 @@ export function planLocalResources(source: AppSpec, localImages: ReadonlySet<str
       resources.push({ name, type: res.type, image: undefined, cluster: redis });
       continue;
     }
-    const database = typeof res.params?.database === 'string' ? res.params.database : undefined;
-    resources.push({
-      name,
-      type: res.type,
-      image,
-      cluster: redis,
-      run: {
-        image,
-        name: containerOf(app, name),
-        command: redis ? singleNodeClusterArgs(name) : undefined,
-        environment: redis ? {} : { POSTGRES_HOST_AUTH_METHOD: 'trust', ...(database ? { POSTGRES_DB: database } : {}) },
-        ports: redis ? { '6379/tcp': 0 } : {},
-        network: networkOf(app),
-        networkAliases: [name],
-        labels: { [APP_LABEL]: app },
-        restartPolicy: 'no',
-      },
-    });
+    resources.push({ name, type: res.type, image, cluster: redis, run: resourceContainer(app, name, image, res) });
     res.host = name;
     delete res.namespace;
   }

@@ -86,6 +86,11 @@ function containerProblem(pod: Pod, cs: ContainerStatus, o: Required<DiagnoseOpt
   return crashProblem(base, cs, o);
 }
 
+function exitDescription(t: { reason?: string; exitCode?: number }): string {
+  if (t.reason === 'OOMKilled') return 'OOMKilled (out of memory: raise its memory limit)';
+  return `exited with code ${t.exitCode ?? '?'}${t.reason ? ` (${t.reason})` : ''}`;
+}
+
 /**
  * A container that keeps exiting. Its failures are the restarts so far plus
  * the current run when that has ended too (the kubelet shows a second crash as
@@ -100,9 +105,9 @@ function crashProblem(base: { pod: string; container: string }, cs: ContainerSta
   if (last && (restarts > 0 || failedNow)) {
     const failures = restarts + (failedNow ? 1 : 0);
     const oom = last.reason === 'OOMKilled';
-    const message = `${oom ? 'OOMKilled (out of memory: raise its memory limit)' : `exited with code ${last.exitCode ?? '?'}`}${last.reason && !oom ? ` (${last.reason})` : ''}, restarted ${restarts} times`;
+    const message = `${exitDescription(last)}, restarted ${restarts} times`;
     const fatal = failures >= o.crashLoopRestarts;
-    const since = time((last as { finishedAt?: string }).finishedAt);
+    const since = time(last.finishedAt);
     return {
       ...base,
       reason: oom ? 'OOMKilled' : 'CrashLoop',

@@ -87,6 +87,56 @@ async function failure(client: KubeClient, ref: ObjectRef, problem: PodProblem, 
   );
 }
 
+/** Remembers what was last said about each object, so only changes are yielded. */
+class ChangeLog {
+  private readonly last = new Map<string, string>();
+  private readonly shown = new Map<string, string>();
+
+  /** The update to yield for an object, or undefined when nothing changed. */
+  changed(o: Observed, problem: PodProblem | undefined): HealthUpdate | undefined {
+    const { ref, object, health } = o;
+    const counts = object && !settled(health) ? workloadCounts(object) : undefined;
+    const text = `${health.status}:${health.message ?? ''}:${JSON.stringify(counts)}:${problem?.reason}:${problem?.message}`;
+    if (this.last.get(refKey(ref)) === text) return undefined;
+    this.last.set(refKey(ref), text);
+    this.shown.set(refKey(ref), `${health.status}${health.message ? `: ${health.message}` : ''}`);
+    return { ref, health, ...(counts ? { counts } : {}), ...(problem ? { problem } : {}) };
+  }
+
+  describe(ref: ObjectRef): string {
+    return `${ref.kind}/${ref.name} (${this.shown.get(refKey(ref))})`;
+  }
+}
+
+async function observe(client: KubeClient, refs: readonly ObjectRef[]): Promise<Observed[]> {
+  return Promise.all(
+    refs.map(async (ref) => {
+      const object = await client.get(ref);
+      return { ref, object, health: healthOf(object) };
+    }),
+  );
+}
+
+/** The error that ends the wait now, if any: a Degraded object, or a pod problem waiting will not heal. */
+async function endingError(
+  client: KubeClient,
+  observed: readonly Observed[],
+  problems: ReadonlyMap<string, PodProblem>,
+  startedAt: number,
+  now: number,
+): Promise<NimbusError | undefined> {
+  const degraded = observed.find((r) => r.health.status === 'Degraded');
+  if (degraded)
+    return new NimbusError('NIMBUS_KUBE_DEGRADED', `${describeRef(degraded.ref)} is degraded: ${degraded.health.message ?? ''}`);
+  const fatal = observed.find((o) => problems.get(refKey(o.ref))?.fatal);
+  return fatal ? failure(client, fatal.ref, problems.get(refKey(fatal.ref)) as PodProblem, startedAt, now) : undefined;
+}
+
+function timedOut(pending: readonly ObjectRef[], changes: ChangeLog): NimbusError {
+  const list = pending.map((r) => changes.describe(r));
+  return new NimbusError('NIMBUS_KUBE_TIMEOUT', `timed out waiting for ${pending.length} objects: ${list.join(', ')}`);
+}
+
 /**
  * Polls the objects and yields each one's health as soon as it changes, until
  * every object is Healthy (or Suspended). With `diagnose`, workloads still
@@ -102,39 +152,17 @@ export async function* healthUpdates(
 ): AsyncGenerator<HealthUpdate, void> {
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const deadline = startedAt + options.timeoutMs;
-  const last = new Map<string, string>();
-  const shown = new Map<string, string>();
+  const changes = new ChangeLog();
   let pending = [...refs];
-  for (;;) {
-    const observed: Observed[] = await Promise.all(
-      pending.map(async (ref) => {
-        const object = await client.get(ref);
-        return { ref, object, health: healthOf(object) };
-      }),
-    );
+  while (pending.length > 0 && !options.signal?.aborted) {
+    const observed = await observe(client, pending);
     const problems = options.diagnose ? await diagnoseAll(client, observed, options, now()) : new Map<string, PodProblem>();
-    for (const { ref, object, health } of observed) {
-      const counts = object && !settled(health) ? workloadCounts(object) : undefined;
-      const problem = problems.get(refKey(ref));
-      const text = `${health.status}:${health.message ?? ''}:${JSON.stringify(counts)}:${problem?.reason}:${problem?.message}`;
-      if (last.get(refKey(ref)) === text) continue;
-      last.set(refKey(ref), text);
-      shown.set(refKey(ref), `${health.status}${health.message ? `: ${health.message}` : ''}`);
-      yield { ref, health, ...(counts ? { counts } : {}), ...(problem ? { problem } : {}) };
-    }
-    const degraded = observed.find((r) => r.health.status === 'Degraded');
-    if (degraded)
-      throw new NimbusError('NIMBUS_KUBE_DEGRADED', `${describeRef(degraded.ref)} is degraded: ${degraded.health.message ?? ''}`);
-    const fatal = observed.find((o) => problems.get(refKey(o.ref))?.fatal);
-    if (fatal) throw await failure(client, fatal.ref, problems.get(refKey(fatal.ref)) as PodProblem, startedAt, now());
+    yield* observed.map((o) => changes.changed(o, problems.get(refKey(o.ref)))).filter((u): u is HealthUpdate => u !== undefined);
+    const error = await endingError(client, observed, problems, startedAt, now());
+    if (error) throw error;
     pending = observed.filter((r) => !settled(r.health)).map((r) => r.ref);
-    if (pending.length === 0 || options.signal?.aborted) return;
-    if (now() >= deadline) {
-      const list = pending.map((r) => `${r.kind}/${r.name} (${shown.get(refKey(r))})`);
-      throw new NimbusError('NIMBUS_KUBE_TIMEOUT', `timed out waiting for ${pending.length} objects: ${list.join(', ')}`);
-    }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+    if (pending.length > 0 && now() >= startedAt + options.timeoutMs) throw timedOut(pending, changes);
+    if (pending.length > 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
   }
 }
 

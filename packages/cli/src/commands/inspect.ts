@@ -1,7 +1,17 @@
-import { appStatus, compactDiff, destroyApp, diffObjects, ReleaseStore } from '@nimbus/delivery';
+import {
+  type AppStatus,
+  appStatus,
+  compactDiff,
+  destroyApp,
+  diffObjects,
+  type ObjectDiff,
+  type ObjectStatus,
+  ReleaseStore,
+} from '@nimbus/delivery';
 import type { KubeClient } from '@nimbus/kube';
 import { NimbusError, serviceSelector } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
+import type { Painter } from '../format-error.js';
 import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
 
 type Opts = TargetOptions & ClusterOptions & { output?: string };
@@ -25,14 +35,27 @@ export function runDiff(specArgs: string[], opts: Opts, ctx: CliContext): Promis
       ctx.stdout.write(`${JSON.stringify(diffs, null, 2)}\n`);
       return diffs.length ? 1 : 0;
     }
-    for (const d of diffs) {
-      ctx.stdout.write(`${paint.bold(`${d.change} ${d.key}`)}\n`);
-      const lines = d.change === 'update' ? compactDiff(d.lines) : d.lines;
-      for (const l of lines) ctx.stdout.write(`${l.startsWith('+') ? paint.green(l) : l.startsWith('-') ? paint.red(l) : paint.dim(l)}\n`);
-    }
+    for (const d of diffs) ctx.stdout.write(describeDiff(d, paint));
     ctx.stdout.write(diffs.length ? `${diffs.length} objects would change\n` : 'no changes\n');
     return diffs.length ? 1 : 0;
   });
+}
+
+function describeDiff(d: ObjectDiff, paint: Painter): string {
+  const lines = d.change === 'update' ? compactDiff(d.lines) : d.lines;
+  const colored = lines.map((l) => (l.startsWith('+') ? paint.green(l) : l.startsWith('-') ? paint.red(l) : paint.dim(l)));
+  return `${paint.bold(`${d.change} ${d.key}`)}\n${colored.map((l) => `${l}\n`).join('')}`;
+}
+
+function describeStatus(status: AppStatus, paint: Painter): string {
+  const color = (h: string) =>
+    h === 'Healthy' ? paint.green(h) : h === 'Progressing' || h === 'Suspended' ? paint.yellow(h) : paint.red(h);
+  const object = (o: ObjectStatus) =>
+    `    ${`${o.kind}/${o.name}`.padEnd(44)} ${color(o.health.status)}${o.health.message ? paint.dim(` ${o.health.message}`) : ''}\n${
+      o.problem ? `      ${paint.yellow(o.problem.reason)} ${o.problem.pod}: ${o.problem.message}\n` : ''
+    }`;
+  const services = status.services.map((s) => `  ${s.service.padEnd(20)} ${color(s.health)}\n${s.objects.map(object).join('')}`);
+  return `${paint.bold(status.app)} revision ${status.revision ?? '-'}: ${color(status.health)}\n${services.join('')}`;
 }
 
 export function runStatus(specArgs: string[], opts: Opts, ctx: CliContext): Promise<number> {
@@ -43,19 +66,7 @@ export function runStatus(specArgs: string[], opts: Opts, ctx: CliContext): Prom
       ctx.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       return status.health === 'Healthy' ? 0 : 1;
     }
-    const paint = await painterFor(ctx.stdout, ctx.env);
-    const color = (h: string) =>
-      h === 'Healthy' ? paint.green(h) : h === 'Progressing' || h === 'Suspended' ? paint.yellow(h) : paint.red(h);
-    ctx.stdout.write(`${paint.bold(status.app)} revision ${status.revision ?? '-'}: ${color(status.health)}\n`);
-    for (const s of status.services) {
-      ctx.stdout.write(`  ${s.service.padEnd(20)} ${color(s.health)}\n`);
-      for (const o of s.objects)
-        ctx.stdout.write(
-          `    ${`${o.kind}/${o.name}`.padEnd(44)} ${color(o.health.status)}${o.health.message ? paint.dim(` ${o.health.message}`) : ''}\n${
-            o.problem ? `      ${paint.yellow(o.problem.reason)} ${o.problem.pod}: ${o.problem.message}\n` : ''
-          }`,
-        );
-    }
+    ctx.stdout.write(describeStatus(status, await painterFor(ctx.stdout, ctx.env)));
     return status.health === 'Healthy' ? 0 : 1;
   });
 }

@@ -74,16 +74,7 @@ export async function runUp(specArgs: string[], opts: UpOptions, ctx: CliContext
   });
   const resolved = resolveApp(spec, { images: Object.fromEntries(built.map((b) => [b.service, b.image])) });
   const services = startOrder(resolved.services).map((svc) => ({ svc, run: serviceContainer(app, svc, writeConfigVolumes(svc)) }));
-  const table: ServiceRow[] = [];
-  try {
-    for await (const e of startServices(docker, app, services, deadline)) {
-      if (e.type === 'service') table.push(e.row);
-      log(describe(e));
-    }
-  } catch (err) {
-    ctx.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
-    throw err;
-  }
+  const table = await startAll(startServices(docker, app, services, deadline), log, ctx);
   if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
   else for (const t of table) ctx.stdout.write(`${t.service.padEnd(16)} ${t.ports.join(', ') || '-'}  ${t.image}\n`);
   if (opts.follow)
@@ -94,6 +85,21 @@ export async function runUp(specArgs: string[], opts: UpOptions, ctx: CliContext
       ctx,
     );
   return 0;
+}
+
+/** Prints each service as it starts; on a failure, the table so far goes to stdout before the error. */
+async function startAll(events: AsyncGenerator<LocalRunEvent>, log: (l: string) => void, ctx: CliContext): Promise<ServiceRow[]> {
+  const table: ServiceRow[] = [];
+  try {
+    for await (const e of events) {
+      if (e.type === 'service') table.push(e.row);
+      log(describe(e));
+    }
+  } catch (err) {
+    ctx.stdout.write(`${JSON.stringify(table, null, 2)}\n`);
+    throw err;
+  }
+  return table;
 }
 
 /**
