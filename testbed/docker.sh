@@ -85,5 +85,25 @@ if ! DOCKER image inspect redis:7 >/dev/null 2>&1; then
   add_binaries "$rootfs" "$(command -v redis-server)" "$(command -v redis-cli)"
   import_rootfs "$rootfs" redis:7 -c 'ENV PATH=/usr/bin:/bin' -c 'WORKDIR /data' -c 'CMD ["redis-server"]'
 fi
+# Postgres for the example's database on the real node, from Debian's postgresql: the server,
+# initdb and pg_isready with their libraries, share files and time zones; it initialises an
+# empty trusting cluster in /tmp at start, as a non-root user.
+pg_tag=nimbus-test/postgres:15
+if ! DOCKER image inspect "$pg_tag" >/dev/null 2>&1; then
+  if [ ! -x /usr/lib/postgresql/15/bin/postgres ]; then
+    log "installing postgresql (Debian)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >/dev/null || { log "FAILED: cannot install postgresql"; exit 1; }
+    (service postgresql stop) >/dev/null 2>&1 || true
+  fi
+  rootfs="$(new_rootfs)"
+  pgbin=/usr/lib/postgresql/15/bin
+  add_binaries "$rootfs" "$pgbin/postgres" "$pgbin/initdb" "$pgbin/pg_isready" "$pgbin/pg_ctl"
+  mkdir -p "$rootfs/usr/lib/postgresql/15" "$rootfs/usr/share/postgresql" "$rootfs/usr/share"
+  cp -a /usr/lib/postgresql/15/lib "$rootfs/usr/lib/postgresql/15/"
+  cp -a /usr/share/postgresql/15 "$rootfs/usr/share/postgresql/"
+  cp -a /usr/share/zoneinfo "$rootfs/usr/share/"
+  import_rootfs "$rootfs" "$pg_tag" -c "ENV PATH=$pgbin:/usr/bin:/bin" -c 'USER 10001:10001' \
+    -c 'CMD ["/bin/sh", "-c", "initdb -D /tmp/pg -U postgres --auth=trust --locale=C >/tmp/initdb.log && exec postgres -D /tmp/pg -c listen_addresses=* -k /tmp"]'
+fi
 log "docker engine ready: $host"
 echo "$host"

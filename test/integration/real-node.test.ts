@@ -213,7 +213,7 @@ describe('the real node', () => {
     beforeAll(async () => {
       execFileSync(process.execPath, [join(root, 'examples/shop/bundle.mjs')], { stdio: 'pipe' });
       ns = uniqueNamespace('shop');
-      namespaces.push(ns, `${ns}-redis`);
+      namespaces.push(ns, `${ns}-redis`, `${ns}-db`);
       dir = mkdtempSync(join(tmpdir(), 'nimbus-shop-'));
       cpSync(join(root, 'examples/shop'), dir, { recursive: true });
       const tag = `t${Date.now().toString(36)}`;
@@ -264,6 +264,39 @@ spec: { selector: { app: cache }, ports: [{ port: 6379 }] }
       );
       const cache = await runCli(['deploy', '-f', 'redis', '-n', `${ns}-redis`, '--timeout', '90s', ...kube()], dir);
       expect(cache.code, cache.stdout + cache.stderr).toBe(0);
+      // The database the example declares: Postgres from Debian's packages, hardened like the services.
+      const postgres = pushed('nimbus-test/postgres:15', 'nimbus-test/postgres:15');
+      mkdirSync(join(dir, 'database'));
+      writeFileSync(
+        join(dir, 'database/db.yaml'),
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: db }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec:
+      ${ON_REAL_NODE}
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: postgres
+          image: ${postgres}
+          ports: [{ containerPort: 5432 }]
+          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1] }, periodSeconds: 1 }
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }, readOnlyRootFilesystem: true }
+          volumeMounts: [{ name: tmp, mountPath: /tmp }]
+      volumes: [{ name: tmp, emptyDir: {} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: db }
+spec: { selector: { app: db }, ports: [{ port: 5432 }] }
+`,
+      );
+      const db = await runCli(['deploy', '-f', 'database', '-n', `${ns}-db`, '--timeout', '90s', ...kube()], dir);
+      expect(db.code, db.stdout + db.stderr).toBe(0);
       // The Secret the services read their database password from.
       await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
       await client.apply({
@@ -309,6 +342,19 @@ spec: { selector: { app: cache }, ports: [{ port: 6379 }] }
         hits = Number(/cache_requests_total\{[^}]*result="hit"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
       }
       expect(hits).toBeGreaterThan(0);
+      // From an api pod, the database's name resolves across namespaces and its Service connects.
+      const [apiPod] = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: 'app.kubernetes.io/name=api' });
+      const probe = kubectl([
+        '-n',
+        ns,
+        'exec',
+        String(apiPod?.metadata.name),
+        '--',
+        'node',
+        '-e',
+        `require('net').connect(5432, 'db.${ns}-db.svc.cluster.local').on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.message); process.exit(1); })`,
+      ]);
+      expect(probe.stdout.trim(), probe.stderr).toBe('connected');
       const logs = await runCli(['logs', 'api', '-n', ns, '--app', 'shop', ...kube()], dir);
       expect(logs.code, logs.stderr).toBe(0);
       expect(logs.stdout).toMatch(/\{"level":"info"/);
