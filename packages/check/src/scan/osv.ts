@@ -65,39 +65,59 @@ export function inRange(
   return affected;
 }
 
-/** Matches packages against advisories. Pure. */
-export function matchAdvisories(packages: readonly Package[], advisories: readonly OsvAdvisory[]): Vulnerability[] {
-  const out: Vulnerability[] = [];
+type Affected = NonNullable<OsvAdvisory['affected']>[number];
+type Compare = (a: string, b: string) => number;
+
+const affectedKey = (ecosystem: string, name: string | undefined) => `${baseEcosystem(ecosystem)}|${name}`;
+
+/** Advisories by the packages they affect (ecosystem and name). */
+function indexAdvisories(advisories: readonly OsvAdvisory[]): Map<string, OsvAdvisory[]> {
   const byName = new Map<string, OsvAdvisory[]>();
   for (const adv of advisories) {
     for (const a of adv.affected ?? []) {
-      const key = `${baseEcosystem(a.package?.ecosystem ?? '')}|${a.package?.name}`;
+      const key = affectedKey(a.package?.ecosystem ?? '', a.package?.name);
       byName.set(key, [...(byName.get(key) ?? []), adv]);
     }
   }
+  return byName;
+}
+
+/** Whether an affected entry lists the package's version or has a range holding it. */
+function affects(a: Affected, pkg: Package, cmp: Compare): boolean {
+  if (affectedKey(a.package?.ecosystem ?? '', a.package?.name) !== affectedKey(pkg.ecosystem, pkg.name)) return false;
+  const listed = a.versions?.includes(pkg.version) ?? false;
+  return listed || (a.ranges ?? []).some((r) => r.type !== 'GIT' && inRange(pkg.version, r.events ?? [], cmp));
+}
+
+/** The lowest fixed version above the package's, if any range names one. */
+function fixedVersion(a: Affected, pkg: Package, cmp: Compare): string | undefined {
+  return (a.ranges ?? [])
+    .flatMap((r) => r.events ?? [])
+    .map((e) => e.fixed)
+    .filter((f): f is string => !!f && cmp(f, pkg.version) > 0)
+    .sort(cmp)[0];
+}
+
+function vulnerability(adv: OsvAdvisory, pkg: Package, fixed: string | undefined): Vulnerability {
+  return {
+    id: adv.id,
+    package: pkg,
+    severity: normalizeSeverity(adv.database_specific?.severity),
+    summary: adv.summary ?? adv.details?.split('\n')[0] ?? adv.id,
+    ...(fixed ? { fixedVersion: fixed } : {}),
+    aliases: adv.aliases ?? [],
+  };
+}
+
+/** Matches packages against advisories. Pure. */
+export function matchAdvisories(packages: readonly Package[], advisories: readonly OsvAdvisory[]): Vulnerability[] {
+  const byName = indexAdvisories(advisories);
+  const out: Vulnerability[] = [];
   for (const pkg of packages) {
     const cmp = compareFor(pkg.ecosystem);
-    for (const adv of byName.get(`${baseEcosystem(pkg.ecosystem)}|${pkg.name}`) ?? []) {
-      for (const a of adv.affected ?? []) {
-        if (baseEcosystem(a.package?.ecosystem ?? '') !== baseEcosystem(pkg.ecosystem) || a.package?.name !== pkg.name) continue;
-        const listed = a.versions?.includes(pkg.version) ?? false;
-        const ranged = (a.ranges ?? []).some((r) => r.type !== 'GIT' && inRange(pkg.version, r.events ?? [], cmp));
-        if (!listed && !ranged) continue;
-        const fixed = (a.ranges ?? [])
-          .flatMap((r) => r.events ?? [])
-          .map((e) => e.fixed)
-          .filter((f): f is string => !!f && cmp(f, pkg.version) > 0)
-          .sort(cmp)[0];
-        out.push({
-          id: adv.id,
-          package: pkg,
-          severity: normalizeSeverity(adv.database_specific?.severity),
-          summary: adv.summary ?? adv.details?.split('\n')[0] ?? adv.id,
-          ...(fixed ? { fixedVersion: fixed } : {}),
-          aliases: adv.aliases ?? [],
-        });
-        break;
-      }
+    for (const adv of byName.get(affectedKey(pkg.ecosystem, pkg.name)) ?? []) {
+      const hit = (adv.affected ?? []).find((a) => affects(a, pkg, cmp));
+      if (hit) out.push(vulnerability(adv, pkg, fixedVersion(hit, pkg, cmp)));
     }
   }
   return out.sort((x, y) => SEVERITY_ORDER.indexOf(y.severity) - SEVERITY_ORDER.indexOf(x.severity) || x.id.localeCompare(y.id));
