@@ -37,41 +37,50 @@ function ignored(o: KubeObject): Set<string> {
   );
 }
 
+/** Every rule's hits as findings, before levels, ignores and locations. */
+function ruleFindings(rules: readonly Rule[], objects: readonly KubeObject[]): Finding[] {
+  const ctx = buildContext(objects);
+  return rules.flatMap((rule) =>
+    rule.check(ctx).map((hit) => ({
+      ruleId: rule.id,
+      severity: rule.severity,
+      message: hit.message,
+      resource: refOf(hit.object),
+      ...(hit.path ? { path: hit.path } : {}),
+      fix: hit.fix ?? rule.fix,
+    })),
+  );
+}
+
+/** Whether the object's `nimbus.dev/ignore` annotation skips this rule. */
+const skippedBy = (o: KubeObject | undefined, ruleId: string) => {
+  if (!o) return false;
+  const skip = ignored(o);
+  return skip.has(ruleId) || skip.has('all');
+};
+
+/** A finding at its configured level, with the file and line of its object when known. */
+function placed(f: Finding, level: Severity | undefined, o: KubeObject | undefined, locate: Locator | undefined): Finding {
+  const where = o && locate ? locate(o, f.path) : undefined;
+  return {
+    ...f,
+    ...(level ? { severity: level } : {}),
+    ...(where?.file ? { file: where.file } : {}),
+    ...(where?.line ? { line: where.line } : {}),
+  };
+}
+
 /** Runs schema validation and every enabled rule over a set of objects. Pure. */
 export function runChecks(objects: readonly KubeObject[], options: CheckOptions = {}): Finding[] {
   const levels = options.config?.rules ?? {};
   const rules = (options.rules ?? RULES).filter((r) => levels[r.id] !== 'off');
-  const ctx = buildContext(objects);
-  const raw: Finding[] = options.config?.skipSchema ? [] : validateSchemas(objects);
-  for (const rule of rules) {
-    for (const hit of rule.check(ctx)) {
-      raw.push({
-        ruleId: rule.id,
-        severity: rule.severity,
-        message: hit.message,
-        resource: refOf(hit.object),
-        ...(hit.path ? { path: hit.path } : {}),
-        fix: hit.fix ?? rule.fix,
-      });
-    }
-  }
+  const raw = [...(options.config?.skipSchema ? [] : validateSchemas(objects)), ...ruleFindings(rules, objects)];
   const byKey = new Map(objects.map((o) => [objectKey(o), o]));
   const out: Finding[] = [];
   for (const f of raw) {
     const level = levels[f.ruleId];
-    if (level === 'off') continue;
     const o = f.resource ? byKey.get(refKey(f.resource)) : undefined;
-    if (o) {
-      const skip = ignored(o);
-      if (skip.has(f.ruleId) || skip.has('all')) continue;
-    }
-    const where = o && options.locate ? options.locate(o, f.path) : undefined;
-    out.push({
-      ...f,
-      ...(level ? { severity: level } : {}),
-      ...(where?.file ? { file: where.file } : {}),
-      ...(where?.line ? { line: where.line } : {}),
-    });
+    if (level !== 'off' && !skippedBy(o, f.ruleId)) out.push(placed(f, level, o, options.locate));
   }
   return out.sort(compareFindings);
 }
