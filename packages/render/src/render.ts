@@ -7,7 +7,7 @@ import { httpRoute, trackServices } from './mesh/gateway-api.js';
 import { authorizationPolicy, destinationRule, ingressGateway, peerAuthentication, virtualService } from './mesh/istio.js';
 import { compareObjects, type KubeObject } from './object.js';
 import { prometheusRule, serviceMonitors } from './observability/alerts.js';
-import { type ResolvedApp, type ResolveOptions, resolveApp } from './resolve.js';
+import { type ResolvedApp, type ResolvedService, type ResolveOptions, resolveApp } from './resolve.js';
 
 export interface RenderOptions extends ResolveOptions {}
 
@@ -16,42 +16,58 @@ export interface RenderResult {
   objects: KubeObject[];
 }
 
+type Part = KubeObject | undefined | false;
+
+/** What the mesh adds for one service: Istio routing and policy, or Gateway API routes and track Services. */
+function meshParts(app: ResolvedApp, svc: ResolvedService, canary: boolean): Part[] {
+  if (app.mesh?.provider === 'istio') {
+    return [...(svc.ports.length ? [destinationRule(app, svc), virtualService(app, svc)] : []), authorizationPolicy(app, svc)];
+  }
+  if (app.mesh?.provider === 'gateway-api') return [...(canary ? trackServices(app, svc) : []), httpRoute(app, svc)];
+  return [];
+}
+
+/** Every object of one service. */
+function serviceParts(app: ResolvedApp, svc: ResolvedService): Part[] {
+  const canary = Boolean(app.mesh && svc.spec.traffic?.canary);
+  return [
+    serviceAccount(app, svc),
+    configMap(app, svc),
+    deployment(app, svc, canary ? 'stable' : undefined),
+    canary && deployment(app, svc, 'canary'),
+    ...meshParts(app, svc, canary),
+    service(app, svc),
+    // With Istio, the mesh's Gateway and VirtualService expose the service instead.
+    app.mesh?.provider === 'istio' ? undefined : ingress(app, svc),
+    autoscaler(app, svc),
+    disruptionBudget(app, svc),
+    servicePolicy(app, svc, app.services),
+    ...svc.jobs.map((job) => adminJob(app, svc, job)),
+  ];
+}
+
+/** The app-wide objects: namespace, default-deny policy, the mesh's namespace objects, monitoring. */
+function appParts(app: ResolvedApp): Part[] {
+  const istio = app.mesh?.provider === 'istio';
+  const operator = app.observability.prometheusOperator;
+  return [
+    namespace(app),
+    defaultDenyPolicy(app),
+    istio && peerAuthentication(app),
+    istio && ingressGateway(app),
+    ...(operator ? serviceMonitors(app) : []),
+    operator && app.observability.alerts && prometheusRule(app),
+  ];
+}
+
 /**
  * Renders an app into Kubernetes objects. Pure and deterministic: the same
  * spec and options always give the same objects in the same order.
  */
 export function renderApp(spec: AppSpec, options: RenderOptions = {}): RenderResult {
   const app = resolveApp(spec, options);
-  const objects: KubeObject[] = [namespace(app), defaultDenyPolicy(app)];
-  const istio = app.mesh?.provider === 'istio';
-  const gatewayApi = app.mesh?.provider === 'gateway-api';
-  if (istio) objects.push(peerAuthentication(app), ...[ingressGateway(app)].filter((o): o is KubeObject => o !== undefined));
-  for (const svc of app.services) {
-    const canary = app.mesh && svc.spec.traffic?.canary ? true : undefined;
-    const parts = [
-      serviceAccount(app, svc),
-      configMap(app, svc),
-      deployment(app, svc, canary && 'stable'),
-      canary && deployment(app, svc, 'canary'),
-      ...(istio && svc.ports.length ? [destinationRule(app, svc), virtualService(app, svc)] : []),
-      istio ? authorizationPolicy(app, svc) : undefined,
-      ...(gatewayApi && canary ? trackServices(app, svc) : []),
-      gatewayApi ? httpRoute(app, svc) : undefined,
-      service(app, svc),
-      // With Istio, the mesh's Gateway and VirtualService expose the service instead.
-      istio ? undefined : ingress(app, svc),
-      autoscaler(app, svc),
-      disruptionBudget(app, svc),
-      servicePolicy(app, svc, app.services),
-      ...svc.jobs.map((job) => adminJob(app, svc, job)),
-    ];
-    for (const o of parts) if (o) objects.push(o);
-  }
-  if (app.observability.prometheusOperator) {
-    objects.push(...serviceMonitors(app));
-    const rules = app.observability.alerts ? prometheusRule(app) : undefined;
-    if (rules) objects.push(rules);
-  }
+  const parts = [...appParts(app), ...app.services.flatMap((svc) => serviceParts(app, svc))];
+  const objects = parts.filter((o): o is KubeObject => Boolean(o));
   objects.sort(compareObjects);
   return { app, objects: objects.map(prune) };
 }
