@@ -80,31 +80,30 @@ export class RestMapper {
       this.http.send<AggregatedList>({ method: 'GET', path: '/apis', accept: AGGREGATED }),
     ]);
     const next = new Map<string, ResourceInfo>();
-    for (const [list, isCore] of [
-      [core.body, true],
-      [groups.body, false],
-    ] as const) {
-      for (const item of list.items ?? []) {
-        const group = isCore ? '' : (item.metadata?.name ?? '');
-        for (const v of item.versions ?? []) {
-          for (const r of v.resources ?? []) {
-            const kind = r.responseKind?.kind;
-            if (!kind || r.resource.includes('/')) continue;
-            const apiVersion = group ? `${group}/${v.version}` : v.version;
-            next.set(`${apiVersion}|${kind}`, {
-              group,
-              version: v.version,
-              kind,
-              resource: r.resource,
-              namespaced: r.scope === 'Namespaced',
-              verbs: r.verbs ?? [],
-            });
-          }
-        }
-      }
+    for (const info of [...resourcesOf(core.body, true), ...resourcesOf(groups.body, false)]) {
+      next.set(`${info.group ? `${info.group}/${info.version}` : info.version}|${info.kind}`, info);
     }
     this.byGvk = next;
   }
+}
+
+/** The top-level resources (no subresources) of an aggregated discovery list. */
+function resourcesOf(list: AggregatedList, isCore: boolean): ResourceInfo[] {
+  return (list.items ?? []).flatMap((item) => {
+    const group = isCore ? '' : (item.metadata?.name ?? '');
+    return (item.versions ?? []).flatMap((v) =>
+      (v.resources ?? [])
+        .filter((r) => r.responseKind?.kind && !r.resource.includes('/'))
+        .map((r) => ({
+          group,
+          version: v.version,
+          kind: r.responseKind?.kind as string,
+          resource: r.resource,
+          namespaced: r.scope === 'Namespaced',
+          verbs: r.verbs ?? [],
+        })),
+    );
+  });
 }
 
 /** The URL path of a collection or of one object. */
