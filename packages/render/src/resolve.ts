@@ -185,12 +185,8 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     .map(([k, v]): [string, string] => [k, substitutePlaceholders(String(v), { app, resources: ctx.resourceMap }, [])])
     .sort(byKey);
 
-  const metricsSpec = svc.metrics === false ? undefined : { ...defaults.metrics, ...svc.metrics };
-  let metrics: ResolvedService['metrics'];
-  if (metricsSpec && (ports.length > 0 || metricsSpec.port !== undefined)) {
-    metrics = { port: metricsPort(ports, metricsSpec.port), path: metricsSpec.path ?? NIMBUS_DEFAULTS.metricsPath };
-    if (!ports.some((p) => p.port === metrics?.port.port)) ports.push(metrics.port);
-  }
+  const metrics = resolveMetrics(svc, defaults, ports);
+  if (metrics && !ports.some((p) => p.port === metrics.port.port)) ports.push(metrics.port);
 
   const security = { ...NIMBUS_DEFAULTS.securityContext, ...defaults.securityContext, ...svc.securityContext };
   const deps = svc.dependsOn ?? [];
@@ -208,14 +204,7 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     probes: resolveProbes(svc, defaults.probes, ports),
     security,
     replicas: svc.autoscaling ? undefined : (svc.replicas ?? NIMBUS_DEFAULTS.replicas),
-    autoscaling: svc.autoscaling
-      ? {
-          min: svc.autoscaling.min,
-          max: svc.autoscaling.max,
-          cpu: svc.autoscaling.cpu ?? (svc.autoscaling.memory === undefined ? NIMBUS_DEFAULTS.autoscalingCpu : undefined),
-          memory: svc.autoscaling.memory,
-        }
-      : undefined,
+    autoscaling: resolveAutoscaling(svc),
     dependsOnServices: deps.filter((d) => d in app.spec.services).sort(),
     dependsOnResources: deps
       .map((d) => ctx.resourceMap.get(d))
@@ -225,15 +214,34 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     metrics,
     terminationGracePeriodSeconds:
       svc.terminationGracePeriodSeconds ?? defaults.terminationGracePeriodSeconds ?? NIMBUS_DEFAULTS.terminationGracePeriodSeconds,
-    placement: {
-      nodeSelector: { ...defaults.placement?.nodeSelector, ...svc.placement?.nodeSelector },
-      tolerations: [...(svc.placement?.tolerations ?? defaults.placement?.tolerations ?? [])],
-    },
+    placement: resolvePlacement(svc, defaults),
     automountToken: svc.serviceAccount?.automountToken ?? false,
     jobs: [
       ...Object.entries(svc.jobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: undefined })),
       ...Object.entries(svc.cronJobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: spec.schedule })),
     ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+  };
+}
+
+type Defaults = NonNullable<AppSpec['spec']['defaults']>;
+
+/** Where Prometheus scrapes the service, when it has metrics: the spec's port (added when not declared) or the first. */
+function resolveMetrics(svc: ServiceSpec, defaults: Defaults, ports: ResolvedPort[]): ResolvedService['metrics'] {
+  const spec = svc.metrics === false ? undefined : { ...defaults.metrics, ...svc.metrics };
+  if (!spec || (ports.length === 0 && spec.port === undefined)) return undefined;
+  return { port: metricsPort(ports, spec.port), path: spec.path ?? NIMBUS_DEFAULTS.metricsPath };
+}
+
+function resolveAutoscaling(svc: ServiceSpec): ResolvedService['autoscaling'] {
+  const a = svc.autoscaling;
+  if (!a) return undefined;
+  return { min: a.min, max: a.max, cpu: a.cpu ?? (a.memory === undefined ? NIMBUS_DEFAULTS.autoscalingCpu : undefined), memory: a.memory };
+}
+
+function resolvePlacement(svc: ServiceSpec, defaults: Defaults): ResolvedService['placement'] {
+  return {
+    nodeSelector: { ...defaults.placement?.nodeSelector, ...svc.placement?.nodeSelector },
+    tolerations: [...(svc.placement?.tolerations ?? defaults.placement?.tolerations ?? [])],
   };
 }
 
@@ -254,22 +262,27 @@ function quantities(...layers: (Record<string, string | number | null | undefine
   return result;
 }
 
+/** One probe: the service's own over the app's defaults over Nimbus's (HTTP ones only for services with ports); `false` turns it off. */
+function resolveProbe(
+  kind: 'startup' | 'liveness' | 'readiness',
+  own: ProbeSpec | false | undefined,
+  app: ProbeSpec | false | undefined,
+  ports: ResolvedPort[],
+): ResolvedProbe | undefined {
+  if (own === false || (own === undefined && app === false)) return undefined;
+  const hasHttp = ports.length > 0;
+  const merged: ResolvedProbe = { ...(hasHttp ? NIMBUS_DEFAULTS.probes[kind] : {}), ...(app === false ? {} : app), ...own };
+  if (merged.command) delete merged.path;
+  if (!merged.command && (!merged.path || !hasHttp)) return undefined;
+  if (!merged.command) merged.port = merged.port ?? (ports[0] as ResolvedPort).name;
+  return merged;
+}
+
 function resolveProbes(svc: ServiceSpec, appDefaults: ServiceSpec['probes'], ports: ResolvedPort[]): ResolvedService['probes'] {
   const out: ResolvedService['probes'] = {};
-  const hasHttp = ports.length > 0;
   for (const kind of ['startup', 'liveness', 'readiness'] as const) {
-    const own = svc.probes?.[kind];
-    const app = appDefaults?.[kind];
-    if (own === false || (own === undefined && app === false)) continue;
-    const merged: ResolvedProbe = {
-      ...(hasHttp ? NIMBUS_DEFAULTS.probes[kind] : {}),
-      ...(app === false ? {} : app),
-      ...own,
-    };
-    if (merged.command) delete merged.path;
-    if (!merged.command && (!merged.path || !hasHttp)) continue;
-    if (!merged.command) merged.port = merged.port ?? (ports[0] as ResolvedPort).name;
-    out[kind] = merged;
+    const probe = resolveProbe(kind, svc.probes?.[kind], appDefaults?.[kind], ports);
+    if (probe) out[kind] = probe;
   }
   return out;
 }
