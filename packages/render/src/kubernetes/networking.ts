@@ -69,46 +69,56 @@ function policySelector(app: ResolvedApp, svc: ResolvedService) {
   return { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: svc.name } };
 }
 
+/** In: from the services that depend on it, from the ingress controller when exposed, from the scraper when it has metrics. */
+function ingressRulesOf(app: ResolvedApp, svc: ResolvedService): Record<string, unknown>[] {
+  const rules: Record<string, unknown>[] = [];
+  if (svc.dependents.length && svc.ports.length) {
+    rules.push({
+      from: svc.dependents.map((d) => ({ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: d } } })),
+      ports: portsOf(svc.ports.filter((p) => p !== svc.metrics?.port || svc.ports.indexOf(p) === 0)),
+    });
+  }
+  const exposed = svc.spec.expose ? exposedPort(svc) : undefined;
+  if (exposed) rules.push({ from: [namespacePeer(app.ingressControllerNamespace)], ports: portsOf([exposed]) });
+  if (svc.metrics) rules.push({ from: [namespacePeer(app.scraperNamespace)], ports: portsOf([svc.metrics.port]) });
+  return rules;
+}
+
+/** Egress to one backing resource: its namespace, its address range, or (neither declared) anywhere on its port. */
+function resourceEgress(res: ResolvedService['dependsOnResources'][number]): Record<string, unknown> {
+  const ports = res.port !== undefined ? [{ port: res.port, protocol: 'TCP' }] : undefined;
+  if (res.namespace) return { to: [namespacePeer(res.namespace)], ports };
+  if (res.cidr) return { to: [{ ipBlock: { cidr: res.cidr } }], ports };
+  return { ports };
+}
+
+/** Out: to DNS, to the services it depends on, to its backing resources. */
+function egressRulesOf(app: ResolvedApp, svc: ResolvedService, all: readonly ResolvedService[]): Record<string, unknown>[] {
+  const dns = {
+    to: [{ ...namespacePeer('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ],
+  };
+  const services = svc.dependsOnServices
+    .map((name) => all.find((s) => s.name === name))
+    .filter((dep): dep is ResolvedService => dep !== undefined && dep.ports.length > 0)
+    .map((dep) => ({
+      to: [{ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: dep.name } } }],
+      ports: portsOf(dep.ports),
+    }));
+  return [dns, ...services, ...svc.dependsOnResources.map(resourceEgress)];
+}
+
 /**
  * A service's traffic, derived from declared dependencies: in from the services
  * that depend on it, the ingress controller and the metrics scraper; out to its
  * dependencies and to DNS, which every pod needs to resolve those names.
  */
 export function servicePolicy(app: ResolvedApp, svc: ResolvedService, all: readonly ResolvedService[]): KubeObject {
-  const ingressRules: Record<string, unknown>[] = [];
-  if (svc.dependents.length && svc.ports.length) {
-    ingressRules.push({
-      from: svc.dependents.map((d) => ({ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: d } } })),
-      ports: portsOf(svc.ports.filter((p) => p !== svc.metrics?.port || svc.ports.indexOf(p) === 0)),
-    });
-  }
-  const exposed = svc.spec.expose ? exposedPort(svc) : undefined;
-  if (exposed) ingressRules.push({ from: [namespacePeer(app.ingressControllerNamespace)], ports: portsOf([exposed]) });
-  if (svc.metrics) ingressRules.push({ from: [namespacePeer(app.scraperNamespace)], ports: portsOf([svc.metrics.port]) });
-
-  const egressRules: Record<string, unknown>[] = [
-    {
-      to: [{ ...namespacePeer('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-      ports: [
-        { port: 53, protocol: 'UDP' },
-        { port: 53, protocol: 'TCP' },
-      ],
-    },
-  ];
-  for (const depName of svc.dependsOnServices) {
-    const dep = all.find((s) => s.name === depName);
-    if (!dep || dep.ports.length === 0) continue;
-    egressRules.push({
-      to: [{ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: dep.name } } }],
-      ports: portsOf(dep.ports),
-    });
-  }
-  for (const res of svc.dependsOnResources) {
-    const ports = res.port !== undefined ? [{ port: res.port, protocol: 'TCP' }] : undefined;
-    if (res.namespace) egressRules.push({ to: [namespacePeer(res.namespace)], ports });
-    else if (res.cidr) egressRules.push({ to: [{ ipBlock: { cidr: res.cidr } }], ports });
-    else egressRules.push({ ports });
-  }
+  const ingressRules = ingressRulesOf(app, svc);
+  const egressRules = egressRulesOf(app, svc, all);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',

@@ -49,17 +49,28 @@ export interface ContainerOverrides {
   withPorts: boolean;
 }
 
-/** The one container of a service (all its ports in one container), hardened for Pod Security "restricted". */
-export function container(svc: ResolvedService, o: ContainerOverrides): Record<string, unknown> {
-  const cm = configMapName(svc);
-  const env: Record<string, unknown>[] = [
+function containerEnv(svc: ResolvedService): Record<string, unknown>[] {
+  return [
     ...svc.env.map(([name, value]) => ({ name, value })),
     ...svc.secretEnv.map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const mounts: Record<string, unknown>[] = [];
-  if (svc.security.readOnlyRootFilesystem) mounts.push({ name: 'tmp', mountPath: '/tmp' });
-  for (const [path, key] of configFileKeys(svc)) mounts.push({ name: 'config', mountPath: path, subPath: key, readOnly: true });
+}
+
+/** A writable /tmp under a read-only root, and each config file mounted read-only at its path. */
+function containerMounts(svc: ResolvedService): Record<string, unknown>[] {
+  return [
+    ...(svc.security.readOnlyRootFilesystem ? [{ name: 'tmp', mountPath: '/tmp' }] : []),
+    ...configFileKeys(svc).map(([path, key]) => ({ name: 'config', mountPath: path, subPath: key, readOnly: true })),
+  ];
+}
+
+/** The one container of a service (all its ports in one container), hardened for Pod Security "restricted". */
+export function container(svc: ResolvedService, o: ContainerOverrides): Record<string, unknown> {
+  const cm = configMapName(svc);
+  const env = containerEnv(svc);
+  const mounts = containerMounts(svc);
   const resources = { requests: resourceList(svc.requests), limits: resourceList(svc.limits) };
+  const probes = o.withProbes ? svc.probes : {};
   return {
     name: svc.name,
     image: svc.image,
@@ -71,9 +82,9 @@ export function container(svc: ResolvedService, o: ContainerOverrides): Record<s
     env: env.length ? env : undefined,
     envFrom: cm && svc.configData.length ? [{ configMapRef: { name: cm } }] : undefined,
     resources: resources.requests || resources.limits ? resources : undefined,
-    startupProbe: o.withProbes && svc.probes.startup ? probe(svc.probes.startup) : undefined,
-    livenessProbe: o.withProbes && svc.probes.liveness ? probe(svc.probes.liveness) : undefined,
-    readinessProbe: o.withProbes && svc.probes.readiness ? probe(svc.probes.readiness) : undefined,
+    startupProbe: probes.startup && probe(probes.startup),
+    livenessProbe: probes.liveness && probe(probes.liveness),
+    readinessProbe: probes.readiness && probe(probes.readiness),
     securityContext: restrictedContainerSecurityContext(svc.security.readOnlyRootFilesystem),
     volumeMounts: mounts.length ? mounts : undefined,
   };
