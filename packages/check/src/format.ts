@@ -18,20 +18,24 @@ const plain: Paint = { red: String, yellow: String, cyan: String, dim: String, b
 const resourceLabel = (f: Finding) =>
   f.resource ? `${f.resource.kind} ${f.resource.namespace ? `${f.resource.namespace}/` : ''}${f.resource.name}` : (f.file ?? 'input');
 
+const severityLabel = (s: Severity, paint: Paint) =>
+  s === 'error' ? paint.red('error  ') : s === 'warning' ? paint.yellow('warning') : paint.cyan('info   ');
+
+/** One finding: severity, message, rule and where, then its fix on a line of its own. */
+function findingLines(f: Finding, paint: Paint): string[] {
+  const at = [f.path ? `at ${f.path}` : '', f.line ? `line ${f.line}` : ''].filter(Boolean).join(', ');
+  const head = `  ${severityLabel(f.severity, paint)} ${f.message} ${paint.dim(`[${f.ruleId}]`)}${at ? paint.dim(` ${at}`) : ''}`;
+  return f.fix ? [head, `          ${paint.dim('fix:')} ${f.fix}`] : [head];
+}
+
 /** Findings grouped by resource, worst first, one line each with its fix. */
 export function formatFindingsText(findings: readonly Finding[], paint: Paint = plain): string {
-  const sev = (s: Severity) => (s === 'error' ? paint.red('error  ') : s === 'warning' ? paint.yellow('warning') : paint.cyan('info   '));
   const groups = new Map<string, Finding[]>();
   for (const f of findings) groups.set(resourceLabel(f), [...(groups.get(resourceLabel(f)) ?? []), f]);
   const lines: string[] = [];
   for (const [label, list] of groups) {
     const where = list[0]?.file && list[0].resource ? paint.dim(` (${list[0].file})`) : '';
-    lines.push(paint.bold(label) + where);
-    for (const f of list) {
-      const at = [f.path ? `at ${f.path}` : '', f.line ? `line ${f.line}` : ''].filter(Boolean).join(', ');
-      lines.push(`  ${sev(f.severity)} ${f.message} ${paint.dim(`[${f.ruleId}]`)}${at ? paint.dim(` ${at}`) : ''}`);
-      if (f.fix) lines.push(`          ${paint.dim('fix:')} ${f.fix}`);
-    }
+    lines.push(paint.bold(label) + where, ...list.flatMap((f) => findingLines(f, paint)));
   }
   const c = countFindings(findings);
   lines.push(`${findings.length ? '' : paint.green('no findings. ')}${c.error} errors, ${c.warning} warnings, ${c.info} info`);

@@ -86,20 +86,34 @@ export function containersOf(t: PodTemplate): { container: Container; path: stri
   ];
 }
 
+type Requirement = { key: string; operator: string; values?: string[] };
+
+/** One matchExpressions requirement against a pod's labels. */
+function requirementHolds(e: Requirement, labels: Record<string, string>): boolean {
+  const has = e.key in labels;
+  const listed = has && (e.values?.includes(labels[e.key] as string) ?? false);
+  switch (e.operator) {
+    case 'In':
+      return listed;
+    case 'NotIn':
+      return !listed;
+    case 'Exists':
+      return has;
+    case 'DoesNotExist':
+      return !has;
+    default:
+      return true;
+  }
+}
+
 /** Whether a label selector (matchLabels/matchExpressions) selects these labels. */
 export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
   if (!selector || typeof selector !== 'object') return false;
-  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  for (const [k, v] of Object.entries(s.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of s.matchExpressions ?? []) {
-    const has = e.key in labels;
-    const value = labels[e.key];
-    if (e.operator === 'In' && !(has && e.values?.includes(value as string))) return false;
-    if (e.operator === 'NotIn' && has && e.values?.includes(value as string)) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
+  const s = selector as { matchLabels?: Record<string, string>; matchExpressions?: Requirement[] };
+  return (
+    Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    (s.matchExpressions ?? []).every((e) => requirementHolds(e, labels))
+  );
 }
 
 /** Plain map selectors (Service.spec.selector) match when every pair matches; an empty one matches nothing. */

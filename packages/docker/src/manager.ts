@@ -111,36 +111,41 @@ export class DockerManager {
       throw wrap(err, `build ${options.tag}`);
     }
     let imageId = '';
-    let failure: string | undefined;
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(
-        stream,
-        (err) => (err ? reject(wrap(err, `build ${options.tag}`)) : resolve()),
-        (event: StreamEvent) => {
-          const text = event.stream ?? event.status;
-          if (text) for (const line of text.split('\n')) if (line.trim()) options.onLog?.(line);
-          if (event.aux?.ID) imageId = event.aux.ID;
-          if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
-        },
-      );
+    const failure = await this.progress(stream, `build ${options.tag}`, (event) => {
+      for (const line of (event.stream ?? event.status ?? '').split('\n')) if (line.trim()) options.onLog?.(line);
+      if (event.aux?.ID) imageId = event.aux.ID;
     });
     if (failure) throw new NimbusError('NIMBUS_DOCKER_BUILD', `build of ${options.tag} failed: ${failure}`);
-    if (!imageId) imageId = ((await this.docker.getImage(options.tag).inspect()) as { Id: string }).Id;
-    return imageId;
+    return imageId || ((await this.docker.getImage(options.tag).inspect()) as { Id: string }).Id;
   }
 
-  /** Follows a progress stream, failing on an error reported inside it (the API call itself succeeded). */
-  private async follow(stream: Readable, what: string): Promise<void> {
+  /**
+   * Reads a progress stream to its end, handing each event on; resolves with the
+   * error the engine reported inside the stream, if any (the API call itself
+   * succeeds even when the build or push fails).
+   */
+  private async progress(
+    stream: Readable,
+    what: string,
+    onEvent: (event: StreamEvent) => void = () => undefined,
+  ): Promise<string | undefined> {
     let failure: string | undefined;
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
         (err) => (err ? reject(wrap(err, what)) : resolve()),
         (event: StreamEvent) => {
+          onEvent(event);
           if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
         },
       );
     });
+    return failure;
+  }
+
+  /** Follows a progress stream, failing on an error reported inside it. */
+  private async follow(stream: Readable, what: string): Promise<void> {
+    const failure = await this.progress(stream, what);
     if (failure) throw new NimbusError('NIMBUS_DOCKER', `${what}: ${failure}`);
   }
 

@@ -43,26 +43,35 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
   let running: Promise<void> | undefined;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
+  /** Stops accepting, lets requests in flight finish until shortly before the deadline, then cuts what is left. */
+  const drainServers = async (deadline: number) => {
+    for (const s of options.servers) {
+      s.close();
+      s.closeIdleConnections();
+    }
+    while (active > 0 && Date.now() < deadline - 2_000) await sleep(50);
+    if (active > 0) options.logger?.warn('grace period ending with requests in flight', { inFlight: active });
+    for (const s of options.servers) s.closeAllConnections();
+  };
+  /** Closes pools and clients in order, none allowed past the deadline; a failure is logged, not thrown. */
+  const closeResources = async (deadline: number) => {
+    for (const close of options.close ?? []) {
+      try {
+        await Promise.race([close(), sleep(Math.max(0, deadline - Date.now()))]);
+      } catch (err) {
+        options.logger?.logError(err, { during: 'shutdown' });
+      }
+    }
+  };
+
   const run = (reason = 'shutdown') => {
     running ??= (async () => {
       const deadline = Date.now() + grace - 1_000;
       options.logger?.info('shutting down', { reason, inFlight: active, gracePeriodMs: grace });
       options.health?.beginShutdown();
       await sleep(drainDelay);
-      for (const s of options.servers) {
-        s.close();
-        s.closeIdleConnections();
-      }
-      while (active > 0 && Date.now() < deadline - 2_000) await sleep(50);
-      if (active > 0) options.logger?.warn('grace period ending with requests in flight', { inFlight: active });
-      for (const s of options.servers) s.closeAllConnections();
-      for (const close of options.close ?? []) {
-        try {
-          await Promise.race([close(), sleep(Math.max(0, deadline - Date.now()))]);
-        } catch (err) {
-          options.logger?.logError(err, { during: 'shutdown' });
-        }
-      }
+      await drainServers(deadline);
+      await closeResources(deadline);
       options.logger?.info('shut down', { reason });
       if (options.exit !== false) process.exit(0);
     })();
