@@ -56,54 +56,54 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   return cur;
 }
 
+type Source = Pick<SourceDocument, 'locate'>;
+
+/** Unknown keys, each with the closest known field of the object as a hint. */
+function unknownKeys(issue: z.core.$ZodIssue & { code: 'unrecognized_keys' }, schema: AnySchema, source: Source): Diagnostic[] {
+  const path = issue.path as PathSegment[];
+  const known = objectShapesAt(schema, path).flatMap((s) => Object.keys(s));
+  return issue.keys.map((key) => {
+    const guess = closestName(key, known);
+    return {
+      ...source.locate([...path, key], 'key'),
+      code: 'NIMBUS_SPEC_UNKNOWN_FIELD',
+      message: `unknown field '${key}'`,
+      hint: guess ? `did you mean '${guess}'?` : `known fields here: ${[...new Set(known)].sort().join(', ') || '(none)'}`,
+    };
+  });
+}
+
+/** A union failing on every branch reports the branch that got furthest; undefined when no branch says anything. */
+function furthestBranch(issue: z.core.$ZodIssue & { code: 'invalid_union' }): z.core.$ZodIssue[] | undefined {
+  const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0];
+  if (!best || best.length === 0) return undefined;
+  return best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[];
+}
+
+function invalidValue(issue: z.core.$ZodIssue, source: Source, input: unknown): Diagnostic {
+  const path = issue.path as PathSegment[];
+  const value = valueAt(input, path);
+  const missing = issue.code === 'invalid_type' && value === undefined;
+  return {
+    ...source.locate(path),
+    code: 'NIMBUS_SPEC_INVALID',
+    message: missing ? `required field '${String(path[path.length - 1])}' is missing` : describe(issue, value),
+  };
+}
+
 /** Turns zod issues into diagnostics that point into the user's file, with hints. */
 export function zodIssuesToDiagnostics(
   issues: readonly z.core.$ZodIssue[],
   schema: AnySchema,
-  source: Pick<SourceDocument, 'locate'>,
+  source: Source,
   input: unknown,
 ): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const issue of issues) {
-    const path = issue.path as PathSegment[];
-    if (issue.code === 'unrecognized_keys') {
-      const known = objectShapesAt(schema, issue.path as PathSegment[]).flatMap((s) => Object.keys(s));
-      for (const key of issue.keys) {
-        const guess = closestName(key, known);
-        out.push({
-          ...source.locate([...path, key], 'key'),
-          code: 'NIMBUS_SPEC_UNKNOWN_FIELD',
-          message: `unknown field '${key}'`,
-          hint: guess ? `did you mean '${guess}'?` : `known fields here: ${[...new Set(known)].sort().join(', ') || '(none)'}`,
-        });
-      }
-      continue;
-    }
-    if (issue.code === 'invalid_union') {
-      // A union failing on every branch: report the branch that got furthest.
-      const branches = issue.errors;
-      const best = [...branches].sort((a, b) => maxDepth(b) - maxDepth(a))[0];
-      if (best && best.length > 0) {
-        out.push(
-          ...zodIssuesToDiagnostics(
-            best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[],
-            schema,
-            source,
-            input,
-          ),
-        );
-        continue;
-      }
-    }
-    const value = valueAt(input, path);
-    const missing = issue.code === 'invalid_type' && value === undefined;
-    out.push({
-      ...source.locate(path),
-      code: 'NIMBUS_SPEC_INVALID',
-      message: missing ? `required field '${String(path[path.length - 1])}' is missing` : describe(issue, value),
-    });
-  }
-  return out;
+  return issues.flatMap((issue): Diagnostic[] => {
+    if (issue.code === 'unrecognized_keys') return unknownKeys(issue, schema, source);
+    const branch = issue.code === 'invalid_union' ? furthestBranch(issue) : undefined;
+    if (branch) return zodIssuesToDiagnostics(branch, schema, source, input);
+    return [invalidValue(issue, source, input)];
+  });
 }
 
 function maxDepth(issues: readonly z.core.$ZodIssue[]): number {

@@ -79,6 +79,20 @@ export class ConfigError extends Error {
   }
 }
 
+/** One variable: its parsed value, its default, nothing (optional and unset), or the problem with it. */
+function readVariable(name: string, spec: EnvVar<unknown>, raw: string | undefined): { value: unknown } | { problem: string } {
+  if (raw === undefined || raw === '') {
+    if (spec.default !== undefined || spec.optional) return { value: spec.default };
+    return { problem: `${name} is not set (expected ${spec.describe})` };
+  }
+  try {
+    return { value: spec.parse(raw) };
+  } catch {
+    const shown = spec.secret ? '' : `, got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`;
+    return { problem: `${name} must be ${spec.describe}${shown}` };
+  }
+}
+
 /**
  * Typed 12-factor configuration from the environment, checked at start-up:
  * all missing or invalid variables are reported together; secrets never
@@ -88,19 +102,9 @@ export function configFromEnv<S extends Record<string, EnvVar<unknown>>>(schema:
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(schema)) {
-    const raw = source[name];
-    if (raw === undefined || raw === '') {
-      if (spec.default !== undefined) out[name] = spec.default;
-      else if (!spec.optional) problems.push(`${name} is not set (expected ${spec.describe})`);
-      continue;
-    }
-    try {
-      out[name] = spec.parse(raw);
-    } catch {
-      problems.push(
-        `${name} must be ${spec.describe}${spec.secret ? '' : `, got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`}`,
-      );
-    }
+    const read = readVariable(name, spec, source[name]);
+    if ('problem' in read) problems.push(read.problem);
+    else if (read.value !== undefined) out[name] = read.value;
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze(out) as ConfigOf<S>;
