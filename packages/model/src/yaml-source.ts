@@ -36,18 +36,23 @@ function child(node: unknown, seg: PathSegment): { key?: Node; value?: Node } | 
   return undefined;
 }
 
+/** The source offset of the deepest node of the path that exists (the key or the value at its end). */
+function deepestOffset(doc: Document, path: readonly PathSegment[], at: 'key' | 'value'): number | undefined {
+  let node: Node | undefined = isNode(doc.contents) ? doc.contents : undefined;
+  let best = node?.range?.[0];
+  for (let i = 0; i < path.length && node; i++) {
+    const next = child(node, path[i] as PathSegment);
+    if (!next) break;
+    const chosen = i === path.length - 1 && at === 'key' ? (next.key ?? next.value) : (next.value ?? next.key);
+    if (chosen?.range) best = chosen.range[0];
+    node = next.value;
+  }
+  return best;
+}
+
 function makeLocator(doc: Document, counter: LineCounter, file: string | undefined) {
   return (path: readonly PathSegment[], at: 'key' | 'value' = 'value'): SourceLocation => {
-    let node: Node | undefined = isNode(doc.contents) ? doc.contents : undefined;
-    let best = node?.range?.[0];
-    for (let i = 0; i < path.length && node; i++) {
-      const next = child(node, path[i] as PathSegment);
-      if (!next) break;
-      const last = i === path.length - 1;
-      const chosen = last && at === 'key' ? (next.key ?? next.value) : (next.value ?? next.key);
-      if (chosen?.range) best = chosen.range[0];
-      node = next.value;
-    }
+    const best = deepestOffset(doc, path, at);
     if (best === undefined) return { file, path: formatPath(path) };
     const pos = counter.linePos(best);
     return { file, line: pos.line, column: pos.col, path: formatPath(path) };

@@ -31,6 +31,15 @@ export interface Health {
  * database cannot cause restarts), /ready for readiness (started, not
  * stopping, and every critical check passing).
  */
+/** The path of a probe request (GET or HEAD on a health path), or undefined for everything else. */
+function probePath(url: string, method: string | undefined): string | undefined {
+  // Most requests are not probes: decide on the first characters before allocating anything.
+  if (!url.startsWith(HEALTH_PATHS.liveness) && !url.startsWith(HEALTH_PATHS.readiness)) return undefined;
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 export function createHealth(): Health {
   const checks = new Map<string, { run: () => Promise<unknown> | unknown; critical: boolean; timeoutMs: number }>();
   let started = false;
@@ -79,12 +88,7 @@ export function createHealth(): Health {
     },
     readiness,
     handle(req, res) {
-      const url = req.url ?? '';
-      // Most requests are not probes: decide on the first characters before allocating anything.
-      if (!url.startsWith(HEALTH_PATHS.liveness) && !url.startsWith(HEALTH_PATHS.readiness)) return false;
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+      const path = probePath(req.url ?? '', req.method);
       if (path === HEALTH_PATHS.liveness) {
         send(res, started ? 200 : 503, { status: started ? 'ok' : 'starting' });
         return true;
