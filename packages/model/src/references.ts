@@ -53,41 +53,38 @@ export interface PlaceholderProblem {
   reason: string;
 }
 
+type PlaceholderContext = { app: AppSpec; resources: ReadonlyMap<string, ResolvedResource> };
+
+/** The value of `${resources.NAME.KEY}`, or the problem with it. */
+function resourceOutput(name: string, key: string, context: PlaceholderContext): { value: string } | { reason: string } {
+  const res = context.resources.get(name);
+  if (!res) return { reason: `no resource named '${name}' is declared under spec.resources` };
+  const outputs = resourceOutputs(res);
+  const v = outputs[key];
+  if (v === undefined) return { reason: `resource '${name}' has no output '${key}' (it has: ${Object.keys(outputs).sort().join(', ')})` };
+  return { value: v };
+}
+
+/** One placeholder's replacement; an unresolvable one stays as written and is reported. */
+function replacement(whole: string, expr: string, context: PlaceholderContext, problems: PlaceholderProblem[]): string {
+  const segs = expr.split('.');
+  if (segs[0] === 'metadata' && segs[1] === 'name' && segs.length === 2) return context.app.metadata.name;
+  const found =
+    segs[0] === 'resources' && segs.length === 3
+      ? resourceOutput(segs[1] as string, segs[2] as string, context)
+      : { reason: 'placeholders are ${resources.NAME.KEY} or ${metadata.name}' };
+  if ('value' in found) return found.value;
+  problems.push({ expression: whole, reason: found.reason });
+  return whole;
+}
+
 /**
  * Substitutes `${resources.NAME.KEY}` and `${metadata.name}` in a value
  * (Score's syntax). `$${` is a literal `${`.
  */
-export function substitutePlaceholders(
-  value: string,
-  context: { app: AppSpec; resources: ReadonlyMap<string, ResolvedResource> },
-  problems: PlaceholderProblem[],
-): string {
-  const escaped = value.split('$${');
-  return escaped
-    .map((part) =>
-      part.replace(PLACEHOLDER, (whole, expr: string) => {
-        const segs = expr.split('.');
-        if (segs[0] === 'metadata' && segs[1] === 'name' && segs.length === 2) return context.app.metadata.name;
-        if (segs[0] === 'resources' && segs.length === 3) {
-          const res = context.resources.get(segs[1] as string);
-          if (!res) {
-            problems.push({ expression: whole, reason: `no resource named '${segs[1]}' is declared under spec.resources` });
-            return whole;
-          }
-          const outputs = resourceOutputs(res);
-          const v = outputs[segs[2] as string];
-          if (v === undefined) {
-            problems.push({
-              expression: whole,
-              reason: `resource '${segs[1]}' has no output '${segs[2]}' (it has: ${Object.keys(outputs).sort().join(', ')})`,
-            });
-            return whole;
-          }
-          return v;
-        }
-        problems.push({ expression: whole, reason: 'placeholders are ${resources.NAME.KEY} or ${metadata.name}' });
-        return whole;
-      }),
-    )
+export function substitutePlaceholders(value: string, context: PlaceholderContext, problems: PlaceholderProblem[]): string {
+  return value
+    .split('$${')
+    .map((part) => part.replace(PLACEHOLDER, (whole, expr: string) => replacement(whole, expr, context, problems)))
     .join('${');
 }

@@ -47,6 +47,16 @@ const spec = fc.record(
   { requiredKeys: [] },
 );
 
+/** A rejection is a NimbusError whose every problem has a message and points at a field or a line. */
+function expectLocated(err: unknown): void {
+  if (!isNimbusError(err)) throw err;
+  const diagnostics = err.diagnostics.length ? err.diagnostics : [{ ...err.location, code: err.code, message: err.message }];
+  for (const d of diagnostics) {
+    expect(d.message.length).toBeGreaterThan(0);
+    expect(d.path !== undefined || d.line !== undefined || d.code === 'NIMBUS_ENV_UNKNOWN').toBe(true);
+  }
+}
+
 describe('spec loader under generated input', () => {
   it('never crashes and always points every problem at a field or a line', () => {
     let rejected = 0;
@@ -56,13 +66,8 @@ describe('spec loader under generated input', () => {
         try {
           loadApp([{ file: 'fuzz.yaml', text }], { environment });
         } catch (err) {
-          if (!isNimbusError(err)) throw err;
           rejected++;
-          const diagnostics = err.diagnostics.length ? err.diagnostics : [{ ...err.location, code: err.code, message: err.message }];
-          for (const d of diagnostics) {
-            expect(d.message.length).toBeGreaterThan(0);
-            expect(d.path !== undefined || d.line !== undefined || d.code === 'NIMBUS_ENV_UNKNOWN').toBe(true);
-          }
+          expectLocated(err);
         }
       }),
       { numRuns: 10_000 },

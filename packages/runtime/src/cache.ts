@@ -156,19 +156,22 @@ export function createCache(options: CacheOptions): Cache {
   const singleReads = (fullKeys: string[]): Promise<(string | null)[]> =>
     Promise.all(fullKeys.map((k) => send<string | null>('get', [k]).catch(() => null)));
 
-  const readGroup = async (owner: string, fullKeys: string[]): Promise<(string | null)[]> => {
+  // One script call on the node that owns every key; undefined when that cannot answer (old server, keys moved).
+  const scriptRead = async (owner: string, fullKeys: string[]): Promise<(string | null)[] | undefined> => {
     const node = scriptsUsable && fullKeys.length > 1 ? nodeAt(owner) : undefined;
-    if (node) {
-      try {
-        const raws = await send<(string | null)[]>('eval', [MULTI_SLOT_GET, 0, ...fullKeys], node);
-        if (Array.isArray(raws) && raws.length === fullKeys.length) return raws;
-      } catch (err) {
-        // Script flags need Redis 7; older servers reject the shebang for good. Moved keys only fail this call.
-        if (/compil|flag|shebang/i.test((err as Error).message)) scriptsUsable = false;
-      }
+    if (!node) return undefined;
+    try {
+      const raws = await send<(string | null)[]>('eval', [MULTI_SLOT_GET, 0, ...fullKeys], node);
+      return Array.isArray(raws) && raws.length === fullKeys.length ? raws : undefined;
+    } catch (err) {
+      // Script flags need Redis 7; older servers reject the shebang for good. Moved keys only fail this call.
+      if (/compil|flag|shebang/i.test((err as Error).message)) scriptsUsable = false;
+      return undefined;
     }
-    return singleReads(fullKeys);
   };
+
+  const readGroup = async (owner: string, fullKeys: string[]): Promise<(string | null)[]> =>
+    (await scriptRead(owner, fullKeys)) ?? singleReads(fullKeys);
 
   return {
     client,
