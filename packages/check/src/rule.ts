@@ -52,6 +52,29 @@ function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * Indexes the objects once so rules stay linear: templates by namespace and by
  * each label pair, objects by identity, selectors resolved lazily and memoised.
  */
+/** The label pairs a selector requires (matchLabels, or a plain map); undefined when it can select nothing. */
+function selectorPairs(selector: unknown, map: boolean): [string, string][] | undefined {
+  if (!selector || typeof selector !== 'object') return undefined;
+  const pairs = Object.entries(
+    map ? (selector as Record<string, string>) : ((selector as { matchLabels?: Record<string, string> }).matchLabels ?? {}),
+  );
+  return map && pairs.length === 0 ? undefined : pairs;
+}
+
+/** For each pod template, the policies or budgets of a kind whose selector selects it. */
+function selectedBy(
+  owners: readonly KubeObject[],
+  kind: 'NetworkPolicy' | 'PodDisruptionBudget',
+  selectTemplates: (namespace: string | undefined, selector: unknown) => readonly PodTemplate[],
+): Map<PodTemplate, KubeObject[]> {
+  const memo = new Map<PodTemplate, KubeObject[]>();
+  for (const o of owners) {
+    const selector = kind === 'NetworkPolicy' ? (field(o, 'spec', 'podSelector') ?? {}) : field(o, 'spec', 'selector');
+    for (const t of selectTemplates(o.metadata.namespace, selector)) appendTo(memo, t, o);
+  }
+  return memo;
+}
+
 export function buildContext(objects: readonly KubeObject[]): RuleContext {
   const byKind = new Map<string, KubeObject[]>();
   const byId = new Map<string, KubeObject>();
@@ -71,16 +94,13 @@ export function buildContext(objects: readonly KubeObject[]): RuleContext {
   }
   const selectTemplates = (namespace: string | undefined, selector: unknown, map = false): readonly PodTemplate[] => {
     const ns = namespace ?? '';
-    if (!selector || typeof selector !== 'object') return [];
-    const pairs = Object.entries(
-      map ? (selector as Record<string, string>) : ((selector as { matchLabels?: Record<string, string> }).matchLabels ?? {}),
-    );
-    if (map && pairs.length === 0) return [];
-    let candidates: readonly PodTemplate[] = byNs.get(ns) ?? [];
-    for (const [k, v] of pairs) {
+    const pairs = selectorPairs(selector, map);
+    if (!pairs) return [];
+    // Start from the smallest set any one label narrows to, then test the whole selector.
+    const candidates = pairs.reduce<readonly PodTemplate[]>((best, [k, v]) => {
       const l = byLabel.get(`${ns}|${k}=${v}`) ?? [];
-      if (l.length < candidates.length) candidates = l;
-    }
+      return l.length < best.length ? l : best;
+    }, byNs.get(ns) ?? []);
     return candidates.filter((t) =>
       map ? mapSelectorMatches(selector as Record<string, string>, t.labels) : selectorMatches(selector, t.labels),
     );
@@ -89,13 +109,7 @@ export function buildContext(objects: readonly KubeObject[]): RuleContext {
   const selecting = (kind: 'NetworkPolicy' | 'PodDisruptionBudget', t: PodTemplate): readonly KubeObject[] => {
     let memo = selectingMemo.get(kind);
     if (!memo) {
-      memo = new Map();
-      for (const o of byKind.get(kind) ?? []) {
-        const selector = kind === 'NetworkPolicy' ? (field(o, 'spec', 'podSelector') ?? {}) : field(o, 'spec', 'selector');
-        for (const sel of selectTemplates(o.metadata.namespace, selector)) {
-          appendTo(memo, sel, o);
-        }
-      }
+      memo = selectedBy(byKind.get(kind) ?? [], kind, selectTemplates);
       selectingMemo.set(kind, memo);
     }
     return memo.get(t) ?? [];

@@ -1,7 +1,7 @@
 import type { KubeObject } from '@nimbus/model';
 import type { ResolvedApp } from '@nimbus/render';
 import { field, type PodTemplate } from './objects.js';
-import { buildContext } from './rule.js';
+import { buildContext, type RuleContext } from './rule.js';
 
 /** One piece of evidence: what was looked for, how much it weighs, how much of it was found (0–1). */
 export interface Evidence {
@@ -60,6 +60,69 @@ function factor(name: Factor['name'], evidence: Evidence[]): Factor {
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
+/** S: autoscaling, headroom, disruption budgets and requests across the serving workloads. */
+function scaleFactor(ctx: RuleContext, templates: readonly PodTemplate[]): Factor {
+  const hpaOf = (t: PodTemplate) => ctx.hpaFor(t.owner);
+  const hpa = fraction(templates, (t) => !!hpaOf(t));
+  const range = fraction(templates, (t) => {
+    const h = hpaOf(t);
+    return !!h && Number(field(h, 'spec', 'maxReplicas')) >= 2 * Number(field(h, 'spec', 'minReplicas') ?? 1);
+  });
+  const pdb = fraction(templates, (t) => ctx.selecting('PodDisruptionBudget', t).length > 0);
+  const requests = fraction(templates, (t) =>
+    (t.spec.containers ?? []).every((c) => c.resources?.requests?.cpu !== undefined && c.resources?.requests?.memory !== undefined),
+  );
+  return factor('Scale', [
+    { label: 'horizontal autoscaling', weight: 0.4, score: hpa.score, detail: `${hpa.of} workloads have an HPA` },
+    { label: 'headroom to scale', weight: 0.2, score: range.score, detail: `${range.of} can grow to at least 2× their minimum` },
+    { label: 'disruption budgets', weight: 0.2, score: pdb.score, detail: `${pdb.of} are covered by a PodDisruptionBudget` },
+    {
+      label: 'resource requests',
+      weight: 0.2,
+      score: requests.score,
+      detail: `${requests.of} request CPU and memory (schedulable, measurable)`,
+    },
+  ]);
+}
+
+/** O: scraped metrics, generated dashboards and alert rules, structured logs. */
+function observabilityFactor(
+  ctx: RuleContext,
+  templates: readonly PodTemplate[],
+  app: ResolvedApp | undefined,
+  signals: ScorecardSignals,
+): Factor {
+  const monitored = ctx.ofKind('ServiceMonitor').length + ctx.ofKind('PodMonitor').length > 0;
+  const metrics = fraction(templates, (t) => {
+    const a = (field(t.owner, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>;
+    return a['prometheus.io/scrape'] === 'true' || monitored;
+  });
+  // Dashboards and alert rules are artifacts beside the bundle (or PrometheusRules in it).
+  const dashboards = signals.dashboards ?? (app?.observability.dashboards ? 1 : 0);
+  const alerts = signals.alerts ?? (app?.observability.alerts || ctx.ofKind('PrometheusRule').length ? 1 : 0);
+  return factor('Observability', [
+    { label: 'metrics scraped', weight: 0.35, score: metrics.score, detail: `${metrics.of} workloads expose scraped metrics` },
+    {
+      label: 'dashboards',
+      weight: 0.2,
+      score: dashboards,
+      detail: dashboards ? 'a Grafana dashboard is generated from the metric contract' : 'no dashboard generated',
+    },
+    {
+      label: 'alert rules',
+      weight: 0.2,
+      score: alerts,
+      detail: alerts ? 'alert and recording rules are generated' : 'no alert rules generated',
+    },
+    {
+      label: 'structured logs',
+      weight: 0.25,
+      score: signals.structuredLogs?.score ?? 0,
+      detail: signals.structuredLogs?.detail ?? 'no service shows a structured (JSON) logger',
+    },
+  ]);
+}
+
 /**
  * The seed's elasticity formula made measurable: each factor is a weighted mean
  * of concrete evidence found in the rendered objects, and complexity grows with
@@ -71,26 +134,7 @@ export function computeScorecard(objects: readonly KubeObject[], app?: ResolvedA
   const hpaOf = (t: PodTemplate) => ctx.hpaFor(t.owner);
   const containers = (t: PodTemplate) => t.spec.containers ?? [];
 
-  const hpa = fraction(templates, (t) => !!hpaOf(t));
-  const range = fraction(templates, (t) => {
-    const h = hpaOf(t);
-    return !!h && Number(field(h, 'spec', 'maxReplicas')) >= 2 * Number(field(h, 'spec', 'minReplicas') ?? 1);
-  });
-  const pdb = fraction(templates, (t) => ctx.selecting('PodDisruptionBudget', t).length > 0);
-  const requests = fraction(templates, (t) =>
-    containers(t).every((c) => c.resources?.requests?.cpu !== undefined && c.resources?.requests?.memory !== undefined),
-  );
-  const scale = factor('Scale', [
-    { label: 'horizontal autoscaling', weight: 0.4, score: hpa.score, detail: `${hpa.of} workloads have an HPA` },
-    { label: 'headroom to scale', weight: 0.2, score: range.score, detail: `${range.of} can grow to at least 2× their minimum` },
-    { label: 'disruption budgets', weight: 0.2, score: pdb.score, detail: `${pdb.of} are covered by a PodDisruptionBudget` },
-    {
-      label: 'resource requests',
-      weight: 0.2,
-      score: requests.score,
-      detail: `${requests.of} request CPU and memory (schedulable, measurable)`,
-    },
-  ]);
+  const scale = scaleFactor(ctx, templates);
 
   // Mesh evidence found in the objects themselves: routes that retry or time out, and weighted (canary) splits.
   const routes = [...ctx.ofKind('VirtualService'), ...ctx.ofKind('HTTPRoute')];
@@ -127,35 +171,7 @@ export function computeScorecard(objects: readonly KubeObject[], app?: ResolvedA
     },
   ]);
 
-  const monitored = ctx.ofKind('ServiceMonitor').length + ctx.ofKind('PodMonitor').length > 0;
-  const metrics = fraction(templates, (t) => {
-    const a = (field(t.owner, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>;
-    return a['prometheus.io/scrape'] === 'true' || monitored;
-  });
-  // Dashboards and alert rules are artifacts beside the bundle (or PrometheusRules in it).
-  const dashboards = signals.dashboards ?? (app?.observability.dashboards ? 1 : 0);
-  const alerts = signals.alerts ?? (app?.observability.alerts || ctx.ofKind('PrometheusRule').length ? 1 : 0);
-  const observability = factor('Observability', [
-    { label: 'metrics scraped', weight: 0.35, score: metrics.score, detail: `${metrics.of} workloads expose scraped metrics` },
-    {
-      label: 'dashboards',
-      weight: 0.2,
-      score: dashboards,
-      detail: dashboards ? 'a Grafana dashboard is generated from the metric contract' : 'no dashboard generated',
-    },
-    {
-      label: 'alert rules',
-      weight: 0.2,
-      score: alerts,
-      detail: alerts ? 'alert and recording rules are generated' : 'no alert rules generated',
-    },
-    {
-      label: 'structured logs',
-      weight: 0.25,
-      score: signals.structuredLogs?.score ?? 0,
-      detail: signals.structuredLogs?.detail ?? 'no service shows a structured (JSON) logger',
-    },
-  ]);
+  const observability = observabilityFactor(ctx, templates, app, signals);
 
   const services = app?.services.length ?? templates.length;
   const edges = app ? app.services.reduce((a, s) => a + s.dependsOnServices.length + s.dependsOnResources.length, 0) : 0;

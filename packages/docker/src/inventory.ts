@@ -110,13 +110,18 @@ export async function inventoryImage(docker: Docker, image: string): Promise<Pac
 
 type LayerFiles = Map<string, { kind: FileKind; body: Buffer } | undefined>;
 
+/** A whiteout deletes the path and everything under it from the layers below. */
+function removeTree(files: Map<string, unknown>, path: string): void {
+  for (const key of [...files.keys()]) if (key === path || key.startsWith(`${path}/`)) files.delete(key);
+}
+
 /** The image's files after applying its layers in order: later files win, whiteouts delete. */
 function mergeLayers(perLayer: Map<string, LayerFiles>, order: string[]): Map<string, { kind: FileKind; body: Buffer }> {
   const merged = new Map<string, { kind: FileKind; body: Buffer }>();
   for (const layer of order) {
     for (const [path, file] of perLayer.get(layer) ?? []) {
       if (file) merged.set(path, file);
-      else for (const key of [...merged.keys()]) if (key === path || key.startsWith(`${path}/`)) merged.delete(key);
+      else removeTree(merged, path);
     }
   }
   return merged;
