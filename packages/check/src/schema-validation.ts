@@ -87,39 +87,43 @@ function describeError(e: ErrorObject): { path: string; message: string } {
   }
 }
 
+function unknownKind(o: KubeObject): Finding {
+  return {
+    ruleId: 'schema-unknown-kind',
+    severity: 'info',
+    message: `no schema for ${o.kind} in ${o.apiVersion} (Kubernetes ${KUBERNETES_SCHEMA_VERSION}); not validated`,
+    resource: refOf(o),
+    fix: 'check the apiVersion and kind; custom resources are validated against their CRD on the server',
+  };
+}
+
+/** The schema errors of one object, each problem once. */
+function schemaFindings(o: KubeObject, errors: readonly ErrorObject[]): Finding[] {
+  const seen = new Set<string>();
+  const out: Finding[] = [];
+  // A oneOf (int-or-string, quantity) reports each branch; the summary line is enough.
+  for (const e of errors.filter((x) => !(x.keyword === 'type' && x.schemaPath.includes('oneOf')))) {
+    const { path, message } = describeError(e);
+    if (seen.has(`${path}|${message}`)) continue;
+    seen.add(`${path}|${message}`);
+    out.push({
+      ruleId: 'schema',
+      severity: 'error',
+      message,
+      resource: refOf(o),
+      path,
+      fix: `see the ${o.kind} API reference for ${path || 'the object'}`,
+    });
+  }
+  return out;
+}
+
 /** Validates objects against the Kubernetes OpenAPI schemas; one finding per problem. */
 export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
-  const findings: Finding[] = [];
-  for (const o of objects) {
+  return objects.flatMap((o) => {
     const validate = validatorFor(o.apiVersion, o.kind);
-    if (!validate) {
-      findings.push({
-        ruleId: 'schema-unknown-kind',
-        severity: 'info',
-        message: `no schema for ${o.kind} in ${o.apiVersion} (Kubernetes ${KUBERNETES_SCHEMA_VERSION}); not validated`,
-        resource: refOf(o),
-        fix: 'check the apiVersion and kind; custom resources are validated against their CRD on the server',
-      });
-      continue;
-    }
-    if ((validate as (data: unknown) => boolean)(o)) continue;
-    const seen = new Set<string>();
-    for (const e of validate.errors ?? []) {
-      // A oneOf (int-or-string, quantity) reports each branch; the summary line is enough.
-      if (e.keyword === 'type' && e.schemaPath.includes('oneOf')) continue;
-      const { path, message } = describeError(e);
-      const key = `${path}|${message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      findings.push({
-        ruleId: 'schema',
-        severity: 'error',
-        message: `${message}`,
-        resource: refOf(o),
-        path,
-        fix: `see the ${o.kind} API reference for ${path || 'the object'}`,
-      });
-    }
-  }
-  return findings;
+    if (!validate) return [unknownKind(o)];
+    if ((validate as (data: unknown) => boolean)(o)) return [];
+    return schemaFindings(o, validate.errors ?? []);
+  });
 }

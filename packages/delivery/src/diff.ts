@@ -38,29 +38,32 @@ function hashText(s: string): string {
   return (h >>> 0).toString(16);
 }
 
+/** The longest-common-subsequence table of two line lists: lcs[i][j] for a[i..], b[j..]. */
+function lcsTable(a: readonly string[], b: readonly string[]): number[][] {
+  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  for (let i = a.length - 1; i >= 0; i--) {
+    const row = lcs[i] as number[];
+    const below = lcs[i + 1] as number[];
+    for (let j = b.length - 1; j >= 0; j--)
+      row[j] = a[i] === b[j] ? (below[j + 1] as number) + 1 : Math.max(below[j] as number, row[j + 1] as number);
+  }
+  return lcs;
+}
+
 /** A minimal line diff (longest common subsequence), enough for manifests. */
 export function lineDiff(before: string, after: string): string[] {
   const a = before.split('\n');
   const b = after.split('\n');
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--)
-    for (let j = m - 1; j >= 0; j--)
-      (lcs[i] as number[])[j] =
-        a[i] === b[j]
-          ? ((lcs[i + 1] as number[])[j + 1] as number) + 1
-          : Math.max((lcs[i + 1] as number[])[j] as number, (lcs[i] as number[])[j + 1] as number);
+  const lcs = lcsTable(a, b);
+  const at = (i: number, j: number) => (lcs[i] as number[])[j] as number;
   const out: string[] = [];
   let i = 0;
   let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      out.push(` ${a[i]}`);
-      i++;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      out.push(` ${a[i++]}`);
       j++;
-    } else if (i < n && (j === m || ((lcs[i + 1] as number[])[j] as number) >= ((lcs[i] as number[])[j + 1] as number)))
-      out.push(`-${a[i++]}`);
+    } else if (i < a.length && (j === b.length || at(i + 1, j) >= at(i, j + 1))) out.push(`-${a[i++]}`);
     else out.push(`+${b[j++]}`);
   }
   return out;

@@ -53,6 +53,11 @@ const RETRYABLE_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/** Statuses worth a retry: throttling and gateway failures always, a server error only when repeating is harmless. */
+function retryableStatus(status: number, idempotent: boolean): boolean {
+  return status === 429 || status === 502 || status === 503 || status === 504 || (status === 500 && idempotent);
+}
+
 function codeFor(status: number, message: string): ErrorCode {
   // A 403 is either RBAC (the user may not) or admission (the object may not); only the first is about credentials.
   if (status === 401 || (status === 403 && /\bcannot \w+ resource\b/.test(message))) return 'NIMBUS_KUBE_FORBIDDEN';
@@ -112,28 +117,31 @@ export class KubeHttp {
     this.agent.destroy();
   }
 
+  /**
+   * Sends a request, retrying with backoff what may succeed on a second try: a
+   * lost connection (idempotent requests only), 429, 502–504, and 500 for
+   * idempotent requests. Fails with NIMBUS_KUBE_UNREACHABLE or the server's Status.
+   */
   async send<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>> {
     const idempotent = req.idempotent ?? req.method !== 'POST';
     for (let attempt = 1; ; attempt++) {
-      let res: KubeResponse<unknown>;
-      try {
-        res = await this.once(req);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? '';
-        if (idempotent && RETRYABLE_CODES.has(code) && attempt < this.retry.attempts) {
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        throw new NimbusError('NIMBUS_KUBE_UNREACHABLE', `${req.method} ${req.path}: ${(err as Error).message}`, { cause: err });
+      const outcome = await this.once(req).then(
+        (res) => ({ res }),
+        (err: unknown) => ({ err }),
+      );
+      const last = attempt >= this.retry.attempts;
+      if ('err' in outcome) {
+        const code = (outcome.err as NodeJS.ErrnoException).code ?? '';
+        if (last || !idempotent || !RETRYABLE_CODES.has(code))
+          throw new NimbusError('NIMBUS_KUBE_UNREACHABLE', `${req.method} ${req.path}: ${(outcome.err as Error).message}`, {
+            cause: outcome.err,
+          });
+      } else if (outcome.res.status < 400) {
+        return outcome.res as KubeResponse<T>;
+      } else if (last || !retryableStatus(outcome.res.status, idempotent)) {
+        throw apiError(outcome.res.status, outcome.res.body, `${req.method} ${req.path} failed with HTTP ${outcome.res.status}`);
       }
-      if (res.status < 400) return res as KubeResponse<T>;
-      const retryable =
-        res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504 || (res.status === 500 && idempotent);
-      if (retryable && attempt < this.retry.attempts) {
-        await sleep(this.backoff(attempt));
-        continue;
-      }
-      throw apiError(res.status, res.body, `${req.method} ${req.path} failed with HTTP ${res.status}`);
+      await sleep(this.backoff(attempt));
     }
   }
 
