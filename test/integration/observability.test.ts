@@ -13,6 +13,15 @@ const root = new URL('../../', import.meta.url).pathname;
 const app = resolveApp(loadApp([{ file: 'nimbus.yaml', text: readFileSync(join(root, 'examples/shop/nimbus.yaml'), 'utf8') }]).spec);
 const PORT = 9190;
 
+/** Requests on loopback, a checkout in four, until `going()` says stop or the deadline passes. */
+async function boundedLoad(base: string, until: number, going: () => boolean): Promise<void> {
+  for (let i = 0; going() && Date.now() < until; i++) {
+    const checkout = i % 4 === 0;
+    await fetch(`${base}${checkout ? '/checkout' : `/products/${i}`}`, { method: checkout ? 'POST' : 'GET' }).catch(() => undefined);
+    if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('dashboards and rules against a real Prometheus scraping a service built on the SDK', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-prom-'));
   let server: Server;
@@ -58,15 +67,7 @@ describe('dashboards and rules against a real Prometheus scraping a service buil
     }).trim();
     const base = `http://${target}`;
     // Bounded load on loopback: stops when the test ends or after 60 s.
-    const until = Date.now() + 60_000;
-    load = (async () => {
-      for (let i = 0; loading && Date.now() < until; i++) {
-        await fetch(`${base}${i % 4 === 0 ? '/checkout' : `/products/${i}`}`, { method: i % 4 === 0 ? 'POST' : 'GET' }).catch(
-          () => undefined,
-        );
-        if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
-      }
-    })();
+    load = boundedLoad(base, Date.now() + 60_000, () => loading);
   }, 120_000);
 
   afterAll(async () => {

@@ -31,6 +31,18 @@ describe('kube-apiserver killed in the middle of a large deploy', () => {
     client?.close();
   });
 
+  /** Keys of the app's live objects in the namespace, kind by kind. */
+  async function liveKeys(): Promise<Set<string>> {
+    const live = new Set<string>();
+    const kinds = [...new Set(objects.filter((o) => o.kind !== 'Namespace').map((o) => `${o.apiVersion}|${o.kind}`))];
+    for (const k of kinds) {
+      const [apiVersion, kind] = k.split('|') as [string, string];
+      const items = await client.list({ apiVersion, kind, namespace: ns });
+      for (const o of items.filter((x) => x.metadata.labels?.['app.kubernetes.io/part-of'] === 'crash')) live.add(objectKey(o));
+    }
+    return live;
+  }
+
   it('resumes (or fails clearly), and a rerun converges with nothing lost or duplicated', async () => {
     expect(objects.length).toBeGreaterThan(400);
     let applied = 0;
@@ -52,15 +64,7 @@ describe('kube-apiserver killed in the middle of a large deploy', () => {
 
     // The rerun converges: every object exists exactly once, and one revision is deployed last.
     await drain(deploy(client, { app: 'crash', namespace: ns, objects, wait: false }), () => undefined);
-    const kinds = [...new Set(objects.map((o) => `${o.apiVersion}|${o.kind}`))];
-    const live = new Set<string>();
-    for (const k of kinds) {
-      const [apiVersion, kind] = k.split('|') as [string, string];
-      if (kind === 'Namespace') continue;
-      for (const o of await client.list({ apiVersion, kind, namespace: ns })) {
-        if (o.metadata.labels?.['app.kubernetes.io/part-of'] === 'crash') live.add(objectKey(o));
-      }
-    }
+    const live = await liveKeys();
     const expected = new Set(objects.filter((o) => o.kind !== 'Namespace').map(objectKey));
     expect([...live].sort()).toEqual([...expected].sort());
     const releases = await new ReleaseStore(client, ns, 'crash').list();

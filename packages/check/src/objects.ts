@@ -1,5 +1,4 @@
 import type { KubeObject } from '@nimbus/model';
-import type { ResourceRef } from './finding.js';
 
 export interface Container {
   name?: string;

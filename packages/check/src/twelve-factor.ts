@@ -36,7 +36,7 @@ const factor = (number: number, name: string, verdict: FactorVerdict, evidence: 
 
 const mutableImages = (svcs: ReviewInput['svcs']) => svcs.filter((s) => MUTABLE_TAG(s.image));
 
-const codebase: Factor = ({ svcs, spec }) => {
+const codebase: Factor = ({ svcs }) => {
   const built = svcs.filter((s) => s.spec.build);
   return factor(1, 'Codebase', built.length === svcs.length ? 'met' : built.length > 0 ? 'unknown' : 'unknown', [
     `${built.length} of ${svcs.length} services are built from a context in this repository${built.length ? ` (${built.map((s) => s.name).join(', ')})` : ''}`,
@@ -51,7 +51,7 @@ const dependencies: Factor = ({ svcs }) => {
       : 'every image is pinned by tag or digest',
   ]);
 };
-const config: Factor = ({ svcs, spec }) => {
+const config: Factor = ({ svcs }) => {
   const literalSecrets = svcs.flatMap((s) => s.env.filter(([k]) => SECRETISH.test(k)).map(([k]) => `${s.name}.${k}`));
   const configured = svcs.filter((s) => s.env.length || s.configData.length || s.secretEnv.length);
   return factor(3, 'Config', literalSecrets.length ? 'not met' : 'met', [

@@ -62,7 +62,7 @@ const time = (iso: string | undefined) => (iso ? Date.parse(iso) : undefined);
 
 function unschedulable(pod: Pod, o: Required<DiagnoseOptions>): PodProblem | undefined {
   const c = pod.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False');
-  if (!c || c.reason !== 'Unschedulable') return undefined;
+  if (c?.reason !== 'Unschedulable') return undefined;
   const since = time(c.lastTransitionTime) ?? time(pod.metadata.creationTimestamp as string | undefined);
   return {
     pod: pod.metadata.name,

@@ -31,11 +31,13 @@ const GAP_Y = 70;
 /** The slot a long edge reserves in each layer it crosses, so it never runs behind a box. */
 const PASS_W = 24;
 
-/** Lays the app out in layers: callers above the services and resources they depend on. */
-export function layoutTopology(app: ResolvedApp): Topology {
+type NodeInfo = Omit<TopologyNode, 'layer' | 'x' | 'y'>;
+
+/** The nodes (ingress, services, resources) and the call edges between them. */
+function graphOf(app: ResolvedApp): { edges: TopologyEdge[]; ids: string[]; nodeInfo: Map<string, NodeInfo> } {
   const edges: TopologyEdge[] = [];
   const ids: string[] = [];
-  const nodeInfo = new Map<string, Omit<TopologyNode, 'layer' | 'x' | 'y'>>();
+  const nodeInfo = new Map<string, NodeInfo>();
   const exposed = app.services.filter((s) => s.spec.expose);
   if (exposed.length) {
     nodeInfo.set('ingress', {
@@ -63,6 +65,13 @@ export function layoutTopology(app: ResolvedApp): Topology {
     });
     ids.push(`res:${r.name}`);
   }
+
+  return { edges, ids, nodeInfo };
+}
+
+/** Lays the app out in layers: callers above the services and resources they depend on. */
+export function layoutTopology(app: ResolvedApp): Topology {
+  const { edges, ids, nodeInfo } = graphOf(app);
 
   // Longest-path layering; dependency cycles are cut by the visiting guard.
   const layer = new Map<string, number>();
