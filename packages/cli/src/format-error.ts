@@ -1,13 +1,8 @@
+import type { Paint } from '@nimbus/check';
 import { type Diagnostic, ERROR_CATALOG, formatLocation, isNimbusError } from '@nimbus/model';
 
-export interface Painter {
-  red(s: string): string;
-  yellow(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
-  cyan(s: string): string;
-  green(s: string): string;
-}
+/** The one painter type: check's formatters and the CLI colour output with the same one. */
+export type Painter = Paint;
 
 export const plainPainter: Painter = { red: String, yellow: String, dim: String, bold: String, cyan: String, green: String };
 

@@ -1,3 +1,4 @@
+import { NimbusError } from '@nimbus/model';
 import { Redis } from 'ioredis';
 
 /**
@@ -59,5 +60,8 @@ export async function assignAllSlots(port: number, deadline: number): Promise<vo
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`local redis cluster on port ${port} did not become ready${last ? `: ${(last as Error).message}` : ''}`);
+  throw new NimbusError(
+    'NIMBUS_DOCKER',
+    `local redis cluster on port ${port} did not become ready${last ? `: ${(last as Error).message}` : ''}`,
+  );
 }
