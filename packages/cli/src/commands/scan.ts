@@ -18,6 +18,7 @@ import {
 } from '@nimbus/check';
 import { DockerManager, inventoryImage } from '@nimbus/docker';
 import { NimbusError } from '@nimbus/model';
+import { readAdvisories } from '@nimbus/project';
 import { type CliContext, painterFor } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -27,21 +28,6 @@ export interface ScanOptions {
   failOn?: string;
   output?: string;
   dockerHost?: string;
-}
-
-/** Reads every OSV advisory (*.json, nested directories too) under a directory. */
-async function readAdvisories(dir: string): Promise<OsvAdvisory[]> {
-  let entries: string[];
-  try {
-    entries = (await readdir(dir, { recursive: true })) as string[];
-  } catch (cause) {
-    throw new NimbusError('NIMBUS_FILE_NOT_FOUND', `cannot read the advisory directory ${dir}`, {
-      cause,
-      hint: 'pass --advisories DIR with OSV JSON files (one advisory per file)',
-    });
-  }
-  const files = entries.filter((e) => e.endsWith('.json')).sort();
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as OsvAdvisory));
 }
 
 /**

@@ -1,0 +1,75 @@
+import { basename, resolve } from 'node:path';
+import { type KubeObject, NimbusError } from '@nimbus/model';
+import { loadManifests } from './manifests.js';
+import { loadAndRender } from './pipeline.js';
+
+/** What a cluster command acts on: an app name, its namespace, and (for deploy/diff) its objects. */
+export interface Target {
+  app: string;
+  namespace: string;
+  objects: KubeObject[];
+}
+
+export interface TargetOptions {
+  cwd: string;
+  /** Plain manifests (files or directories), as kubectl -f; otherwise the spec files are rendered. */
+  filename?: string[];
+  env?: string;
+  namespace?: string;
+  app?: string;
+  /** The namespace used when neither -n nor the objects name one (the kubeconfig context's). */
+  defaultNamespace: string;
+}
+
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PersistentVolume',
+  'StorageClass',
+  'IngressClass',
+  'PriorityClass',
+]);
+const isClusterScoped = (o: KubeObject) => CLUSTER_SCOPED.has(o.kind);
+
+/** An app name for plain manifests: --app, or the file or directory name made a valid name. */
+function appNameFor(file: string, explicit: string | undefined, cwd: string): string {
+  const app =
+    explicit ??
+    basename(resolve(cwd, file))
+      .replace(/\.(ya?ml|json)$/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-');
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(app)) {
+    throw new NimbusError('NIMBUS_USAGE', `cannot derive an app name from ${file}`, { hint: 'pass --app NAME' });
+  }
+  return app;
+}
+
+/**
+ * Resolves the target from a spec (rendered) or from plain manifests (-f).
+ * Plain manifests need an app name for their release history: --app, or the
+ * directory name; their namespaced objects without a namespace go to the
+ * target namespace, as kubectl -n does.
+ */
+export async function resolveTarget(specArgs: readonly string[], opts: TargetOptions): Promise<Target> {
+  if (opts.filename?.length) {
+    const { objects } = await loadManifests(opts.filename.map((f) => resolve(opts.cwd, f)));
+    const namespace = opts.namespace ?? opts.defaultNamespace;
+    return {
+      app: appNameFor(opts.filename[0] as string, opts.app, opts.cwd),
+      namespace,
+      objects: objects.map((o) => (o.metadata.namespace || isClusterScoped(o) ? o : { ...o, metadata: { ...o.metadata, namespace } })),
+    };
+  }
+  const rendered = await loadAndRender(specArgs, { env: opts.env, namespace: opts.namespace, cwd: opts.cwd });
+  return { app: rendered.app.name, namespace: rendered.app.namespace, objects: rendered.objects };
+}
+
+/** App name and namespace without keeping the objects (status, history, ...): from --app/-n, or the spec. */
+export async function resolveAppRef(specArgs: readonly string[], opts: TargetOptions): Promise<Omit<Target, 'objects'>> {
+  if (opts.app) return { app: opts.app, namespace: opts.namespace ?? opts.defaultNamespace };
+  const t = await resolveTarget(specArgs, opts);
+  return { app: t.app, namespace: t.namespace };
+}
