@@ -73,6 +73,12 @@ spec: { selector: { app: box }, ports: [{ port: 80, targetPort: 8080 }] }
 `;
 }
 
+/**
+ * A readiness probe on a port nothing listens on: as with every service Nimbus
+ * renders, a pod that dies at once is never counted available in between.
+ */
+const NEVER_READY = 'readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }';
+
 /** Serves VERSION on :8080, ready once it answers. */
 const serving = (
   version: string,
@@ -156,7 +162,11 @@ describe('the real node', () => {
     expect((await deployBox(dir, ns)).code).toBe(0);
     writeFileSync(
       join(dir, 'app/deploy.yaml'),
-      boxManifest(busybox, `command: [/bin/sh, -c, 'echo "loading settings"; echo "settings file missing" >&2; exit 3']`),
+      boxManifest(
+        busybox,
+        `command: [/bin/sh, -c, 'echo "loading settings"; echo "settings file missing" >&2; exit 3']
+          ${NEVER_READY}`,
+      ),
     );
     const t0 = Date.now();
     const r = await deployBox(dir, ns, ['--atomic']);
@@ -197,9 +207,14 @@ describe('the real node', () => {
     // The string doubles until the 16 MiB limit kills the shell.
     writeFileSync(
       join(dir, 'app/deploy.yaml'),
-      boxManifest(busybox, `command: [/bin/sh, -c, 'a=x; while true; do a="$a$a"; done']`, {
-        resources: '{ requests: { cpu: 10m, memory: 16Mi }, limits: { memory: 16Mi } }',
-      }),
+      boxManifest(
+        busybox,
+        `command: [/bin/sh, -c, 'a=x; while true; do a="$a$a"; done']
+          ${NEVER_READY}`,
+        {
+          resources: '{ requests: { cpu: 10m, memory: 16Mi }, limits: { memory: 16Mi } }',
+        },
+      ),
     );
     const r = await deployBox(dir, ns);
     expect(r.code).toBe(1);

@@ -74,9 +74,15 @@ async function diagnoseAll(
 async function failure(client: KubeClient, ref: ObjectRef, problem: PodProblem, startedAt: number, now: number): Promise<NimbusError> {
   let tail = '';
   if (problem.wantsPreviousLog && problem.container) {
-    const text = await client
-      .podLogs(ref.namespace ?? client.defaultNamespace, problem.pod, { container: problem.container, tailLines: 10, previous: true })
-      .catch(() => '');
+    const ns = ref.namespace ?? client.defaultNamespace;
+    const read = (previous: boolean) =>
+      client
+        .podLogs(ns, problem.pod, { container: problem.container, tailLines: 10, previous })
+        // The kubelet answers with this line when the instance's log is already gone.
+        .then((t) => (t.startsWith('unable to retrieve container logs') ? '' : t))
+        .catch(() => '');
+    // The instance that crashed last: the current one when it has ended, else the previous (the current is waiting).
+    const text = (await read(false)) || (await read(true));
     const lines = text.split('\n').filter(Boolean).slice(-10);
     if (lines.length) tail = `\nlast lines of ${problem.pod}/${problem.container} before it exited:\n  ${lines.join('\n  ')}`;
   }
