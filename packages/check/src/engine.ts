@@ -1,8 +1,8 @@
 import { ANNOTATIONS, type KubeObject, objectKey, refKey, refOf } from '@nimbus/model';
 import { compareFindings, type Finding, type Severity } from './finding.js';
-import { buildContext, type Rule } from './rule.js';
+import { buildContext, type Rule, type RuleContext, type RuleHit } from './rule.js';
 import { RULES } from './rules/index.js';
-import { validateSchemas } from './schema-validation.js';
+import { validateSchemas, wellTyped } from './schema-validation.js';
 
 /** Per-rule overrides: turn a rule off or change its severity. */
 export type RuleLevel = Severity | 'off';
@@ -37,11 +37,31 @@ function ignored(o: KubeObject): Set<string> {
   );
 }
 
+/**
+ * A rule's hits; a rule that throws on some input shape yields one finding
+ * saying so instead of ending the whole check (the other rules still run).
+ */
+function guarded(rule: Rule, ctx: RuleContext): RuleHit[] {
+  try {
+    return rule.check(ctx);
+  } catch (err) {
+    const object = ctx.objects[0];
+    if (!object) return [];
+    return [
+      {
+        object,
+        message: `rule ${rule.id} could not read these objects (${(err as Error).message}); other rules ran`,
+        fix: 'check the schema findings for fields of the wrong shape',
+      },
+    ];
+  }
+}
+
 /** Every rule's hits as findings, before levels, ignores and locations. */
 function ruleFindings(rules: readonly Rule[], objects: readonly KubeObject[]): Finding[] {
   const ctx = buildContext(objects);
   return rules.flatMap((rule) =>
-    rule.check(ctx).map((hit) => ({
+    guarded(rule, ctx).map((hit) => ({
       ruleId: rule.id,
       severity: rule.severity,
       message: hit.message,
@@ -74,7 +94,9 @@ function placed(f: Finding, level: Severity | undefined, o: KubeObject | undefin
 export function runChecks(objects: readonly KubeObject[], options: CheckOptions = {}): Finding[] {
   const levels = options.config?.rules ?? {};
   const rules = (options.rules ?? RULES).filter((r) => levels[r.id] !== 'off');
-  const raw = [...(options.config?.skipSchema ? [] : validateSchemas(objects)), ...ruleFindings(rules, objects)];
+  // Rules read objects shaped after their schemas: a wrongly typed field is a schema finding, not a rule crash.
+  const readable = objects.map(wellTyped);
+  const raw = [...(options.config?.skipSchema ? [] : validateSchemas(objects)), ...ruleFindings(rules, readable)];
   const byKey = new Map(objects.map((o) => [objectKey(o), o]));
   const out: Finding[] = [];
   for (const f of raw) {

@@ -47,42 +47,92 @@ export interface PodTemplate {
 const get = (o: unknown, ...keys: string[]): unknown =>
   keys.reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), o);
 
-export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+export const WORKLOAD_KINDS = new Set([
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'ReplicationController',
+  'Job',
+  'CronJob',
+  'Pod',
+]);
 
-/** The pod template of a workload, wherever its kind keeps it. */
-export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
-  switch (o.kind) {
-    case 'Pod':
-      return { owner: o, path: 'spec', labels: o.metadata.labels ?? {}, spec: (get(o, 'spec') ?? {}) as PodSpec };
-    case 'CronJob':
-      return {
-        owner: o,
-        path: 'spec.jobTemplate.spec.template.spec',
-        labels: (get(o, 'spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>,
-        spec: (get(o, 'spec', 'jobTemplate', 'spec', 'template', 'spec') ?? {}) as PodSpec,
-      };
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job':
-      return {
-        owner: o,
-        path: 'spec.template.spec',
-        labels: (get(o, 'spec', 'template', 'metadata', 'labels') ?? {}) as Record<string, string>,
-        spec: (get(o, 'spec', 'template', 'spec') ?? {}) as PodSpec,
-      };
-    default:
-      return undefined;
-  }
+/** Where each workload kind keeps its pod template. */
+const TEMPLATE_AT: Readonly<Record<string, readonly string[]>> = {
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+};
+
+const asLabels = (v: unknown): Record<string, string> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, string>) : {};
+
+/** A pod spec as rules may read it: list fields that are not lists are left out (schema validation reports them). */
+function podSpecOf(v: unknown): PodSpec {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  for (const f of ['containers', 'initContainers', 'volumes', 'topologySpreadConstraints', 'tolerations'])
+    if (out[f] !== undefined) out[f] = Array.isArray(out[f]) ? (out[f] as unknown[]).filter(isRecord) : undefined;
+  for (const f of ['securityContext', 'affinity', 'nodeSelector'])
+    if (out[f] !== undefined && (typeof out[f] !== 'object' || out[f] === null || Array.isArray(out[f]))) delete out[f];
+  return out as PodSpec;
 }
+
+/**
+ * The pod template of a workload, wherever its kind keeps it; a custom
+ * resource that carries one at spec.template (Argo Rollouts, Knative, ...)
+ * counts too.
+ */
+export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
+  if (o.kind === 'Pod') return { owner: o, path: 'spec', labels: asLabels(o.metadata.labels), spec: podSpecOf(get(o, 'spec')) };
+  const at = TEMPLATE_AT[o.kind] ?? (Array.isArray(get(o, 'spec', 'template', 'spec', 'containers')) ? ['spec', 'template'] : undefined);
+  if (!at) return undefined;
+  return {
+    owner: o,
+    path: `${at.join('.')}.spec`,
+    labels: asLabels(get(o, ...at, 'metadata', 'labels')),
+    spec: podSpecOf(get(o, ...at, 'spec')),
+  };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const LIST_FIELDS = ['ports', 'env', 'command', 'args', 'volumeMounts', 'envFrom'] as const;
+const MAP_FIELDS = ['resources', 'securityContext', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const;
+
+/**
+ * A container as rules may read it: list fields that are not lists and map
+ * fields that are not maps are left out (schema validation reports the shape),
+ * so a malformed manifest gets findings, never a crash.
+ */
+function wellShaped(c: unknown): Container | undefined {
+  if (!isRecord(c)) return undefined;
+  const out: Record<string, unknown> = { ...c };
+  for (const f of LIST_FIELDS) {
+    if (out[f] === undefined) continue;
+    const keep = f === 'command' || f === 'args' ? (x: unknown) => typeof x === 'string' : isRecord;
+    out[f] = Array.isArray(out[f]) ? (out[f] as unknown[]).filter(keep) : undefined;
+  }
+  for (const f of MAP_FIELDS) if (out[f] !== undefined && !isRecord(out[f])) delete out[f];
+  const res = out.resources as Record<string, unknown> | undefined;
+  if (res) out.resources = Object.fromEntries(Object.entries(res).filter(([, v]) => isRecord(v)));
+  return out as Container;
+}
+
+const containerList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Every container of a pod template, with its field path. */
 export function containersOf(t: PodTemplate): { container: Container; path: string; init: boolean }[] {
-  return [
-    ...(t.spec.initContainers ?? []).map((c, i) => ({ container: c, path: `${t.path}.initContainers[${i}]`, init: true })),
-    ...(t.spec.containers ?? []).map((c, i) => ({ container: c, path: `${t.path}.containers[${i}]`, init: false })),
-  ];
+  const entries = (list: unknown, field: string, init: boolean) =>
+    containerList(list).flatMap((c, i) => {
+      const container = wellShaped(c);
+      return container ? [{ container, path: `${t.path}.${field}[${i}]`, init }] : [];
+    });
+  return [...entries(t.spec.initContainers, 'initContainers', true), ...entries(t.spec.containers, 'containers', false)];
 }
 
 type Requirement = { key: string; operator: string; values?: string[] };

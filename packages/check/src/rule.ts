@@ -131,4 +131,4 @@ export function buildContext(objects: readonly KubeObject[]): RuleContext {
 }
 
 /** Long-running workloads: the kinds whose pods serve traffic and get disrupted. */
-export const SERVING_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+export const SERVING_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController']);

@@ -2,6 +2,7 @@ import { type KubeObject, refOf } from '@nimbus/model';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Finding } from './finding.js';
 import kubernetesSchema from './kubernetes-schema.json' with { type: 'json' };
+import { shapedObjectOf } from './schema-shape.js';
 
 interface SchemaBundle {
   kubernetesVersion: string;
@@ -51,6 +52,29 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | null
   const fn = ajv.compile({ $ref: `k8s#/definitions/${def}` });
   compiled.set(key, fn);
   return fn;
+}
+
+const validity = new WeakMap<KubeObject, boolean | undefined>();
+
+/** Whether an object matches its schema (undefined when the kind has none); validated once per object. */
+function isValid(o: KubeObject): boolean | undefined {
+  if (validity.has(o)) return validity.get(o);
+  const validate = validatorFor(o.apiVersion, o.kind);
+  const result = validate ? (validate as (data: unknown) => boolean)(o) : undefined;
+  validity.set(o, result);
+  return result;
+}
+
+/**
+ * The object as rules may read it: when it breaks its schema, a copy with
+ * every wrongly typed value left out (the schema findings report them), so
+ * a malformed manifest gets findings, never a crash.
+ */
+export function wellTyped(o: KubeObject): KubeObject {
+  if (isValid(o) !== false) return o;
+  const def = bundle.kinds[`${o.apiVersion}|${o.kind}`] as string;
+  const definitions = bundle.definitions as Parameters<typeof shapedObjectOf>[2];
+  return shapedObjectOf(o, definitions[def], definitions);
 }
 
 /** Whether the bundled schemas know this kind. */
@@ -121,9 +145,12 @@ function schemaFindings(o: KubeObject, errors: readonly ErrorObject[]): Finding[
 /** Validates objects against the Kubernetes OpenAPI schemas; one finding per problem. */
 export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
   return objects.flatMap((o) => {
-    const validate = validatorFor(o.apiVersion, o.kind);
-    if (!validate) return [unknownKind(o)];
-    if ((validate as (data: unknown) => boolean)(o)) return [];
+    const valid = isValid(o);
+    if (valid === undefined) return [unknownKind(o)];
+    if (valid) return [];
+    // Validated again for its errors: only objects that break their schema pay for this.
+    const validate = validatorFor(o.apiVersion, o.kind) as ValidateFunction;
+    (validate as (data: unknown) => boolean)(o);
     return schemaFindings(o, validate.errors ?? []);
   });
 }

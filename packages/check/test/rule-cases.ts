@@ -48,6 +48,10 @@ export const RULE_CASES: Record<string, { fail: string; pass?: string }> = {
     fail: POD(container('', GOOD_SC, '      resources: { requests: { cpu: 500m, memory: 2Gi }, limits: { cpu: "0.5", memory: 1Gi } }')),
     pass: POD(container('', GOOD_SC, '      resources: { requests: { cpu: 500m, memory: 1Gi }, limits: { cpu: "0.5", memory: 1024Mi } }')),
   },
+  'container-resource-quantity': {
+    fail: POD(container('', GOOD_SC, '      resources: { requests: { cpu: 100m, memory: 64Mi }, limits: { cpu: 200m, memory: 1Gb } }')),
+    pass: POD(container('', GOOD_SC, '      resources: { requests: { cpu: "0.5", memory: 64M }, limits: { cpu: 2, memory: 1Gi } }')),
+  },
   'container-image-tag': {
     fail: POD(container().replace('app:1.0.0', 'registry:5000/app:latest')),
     pass: POD(

@@ -44,6 +44,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('-e, --env <name>', 'apply an environment overlay first')
     .option('--config <file>', `rule levels (default: ${'.nimbus-check.yaml'} beside the spec or here)`)
+    .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped')
     .action(async (spec, opts) => {
       const { runCheck } = await import('./commands/check.js');
       setExit(await runCheck(spec, opts, ctx));
@@ -66,7 +67,8 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       .option('-f, --filename <paths...>', 'plain Kubernetes YAML files or directories instead of a spec')
       .option('-e, --env <name>', 'apply an environment overlay')
       .option('-n, --namespace <ns>', 'target namespace')
-      .option('--app <name>', 'app name (default: from the spec, or the file name with -f)');
+      .option('--app <name>', 'app name (default: from the spec, or the file name with -f)')
+      .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped');
   const globals = (cmd: { optsWithGlobals(): Record<string, unknown> }) =>
     cmd.optsWithGlobals() as { kubeconfig?: string; context?: string };
 

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { KubeClient } from '@nimbus/kube';
 import { resolveTarget as resolveFrom, resolveAppRef as resolveRef, type Target } from '@nimbus/project';
 import type { CliContext } from './context.js';
@@ -12,6 +13,7 @@ export interface TargetOptions {
   env?: string;
   namespace?: string;
   app?: string;
+  strict?: boolean;
 }
 
 export function connect(opts: ClusterOptions, ctx: CliContext): Promise<KubeClient> {
@@ -19,8 +21,12 @@ export function connect(opts: ClusterOptions, ctx: CliContext): Promise<KubeClie
 }
 
 /** The target of a cluster command, with the connected context's namespace as the default. */
-export function resolveTarget(specArgs: string[], opts: TargetOptions, ctx: CliContext, client: KubeClient): Promise<Target> {
-  return resolveFrom(specArgs, { ...opts, cwd: ctx.cwd, defaultNamespace: client.defaultNamespace });
+export async function resolveTarget(specArgs: string[], opts: TargetOptions, ctx: CliContext, client: KubeClient): Promise<Target> {
+  const target = await resolveFrom(specArgs, { ...opts, cwd: ctx.cwd, defaultNamespace: client.defaultNamespace });
+  // Passed-over inputs are said, one line each, so nothing is dropped silently.
+  for (const s of target.skipped ?? [])
+    ctx.stderr.write(`skipped  ${relative(ctx.cwd, s.file)}${s.line ? `:${s.line}` : ''}: ${s.reason}\n`);
+  return target;
 }
 
 export function resolveAppRef(

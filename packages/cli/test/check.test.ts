@@ -137,3 +137,18 @@ describe('nimbus explain', () => {
     expect(r.stderr).toContain("did you mean 'container-image-tag'?");
   });
 });
+
+describe('check -f on directories as people keep them', () => {
+  it('checks what nimbus render --out wrote, passing over its kustomization', async () => {
+    const dir = scratch();
+    const out = join(dir, 'bundle');
+    expect((await runCli(['render', join(root, 'test/fixtures/specs/minimal/nimbus.yaml'), '--out', out], dir)).code).toBe(0);
+    const r = await runCli(['check', '-f', out, '-o', 'json'], dir);
+    expect(r.code, r.stderr).not.toBe(2);
+    const findings = (JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] }).findings;
+    expect(findings.filter((f) => f.ruleId === 'not-kubernetes').map((f) => f.message)).toEqual([
+      'skipped: a kustomization: build it (kubectl kustomize DIR) to check what it produces',
+    ]);
+    expect(findings.some((f) => f.ruleId === 'schema')).toBe(false);
+  });
+});

@@ -1,11 +1,29 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { type Diagnostic, type KubeObject, NimbusError, parseYamlSource, type SourceDocument } from '@nimbus/model';
+
+/** A file or document that is not a Kubernetes object, and why it was passed over. */
+export interface SkippedInput {
+  file: string;
+  line?: number;
+  reason: string;
+}
 
 export interface LoadedManifests {
   objects: KubeObject[];
   /** Where each object came from, for file:line in findings. */
   sources: Map<KubeObject, SourceDocument>;
+  /** Files and documents that are not Kubernetes objects (kustomizations, Helm files, app config, empty documents). */
+  skipped: SkippedInput[];
+  /** Files that are not valid YAML or JSON: their objects could not be read. */
+  unreadable: Diagnostic[];
+  /** Objects named by `generateName`: checkable, but not appliable idempotently. */
+  generated: Set<KubeObject>;
+}
+
+export interface LoadManifestOptions {
+  /** Every skipped file or document is an error (NIMBUS_SPEC_KIND), as is an unreadable file. */
+  strict?: boolean;
 }
 
 /** Files under the paths, directories walked in name order; hidden entries are skipped. */
@@ -32,44 +50,94 @@ function expand(path: string): string[] {
   return out;
 }
 
-function isObject(v: unknown): v is KubeObject {
-  return (
-    typeof v === 'object' && v !== null && typeof (v as KubeObject).kind === 'string' && typeof (v as KubeObject).apiVersion === 'string'
-  );
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Why a file as a whole is not Kubernetes manifests, judged by its name and text; undefined when it may be. */
+function notManifestFile(file: string, text: string): string | undefined {
+  const name = basename(file);
+  if (/\{\{[-\s]*[.$\w]/.test(text)) return 'a template (Helm or Go): render it first (helm template) and check the output';
+  if (name === 'Chart.yaml' || name === 'Chart.lock') return 'a Helm chart file';
+  if (/^values([.-].*)?\.ya?ml$/.test(name)) return 'Helm values';
+  return undefined;
 }
 
-/** Reads plain Kubernetes YAML/JSON files and directories (multi-document, `List`s flattened), like kubectl -f. */
-export async function loadManifests(paths: readonly string[]): Promise<LoadedManifests> {
+/** Why one document is not a Kubernetes object; undefined when it is one. */
+function notAnObject(value: unknown): string | undefined {
+  if (value === null || value === undefined) return 'an empty document';
+  if (!isPlain(value) || typeof value.apiVersion !== 'string' || typeof value.kind !== 'string')
+    return 'not a Kubernetes object (no apiVersion and kind)';
+  if (value.apiVersion.startsWith('kustomize.config.k8s.io/'))
+    return 'a kustomization: build it (kubectl kustomize DIR) to check what it produces';
+  if (value.apiVersion.startsWith('config.kubernetes.io/') || value.kind === 'Config') return 'tool configuration, not a cluster object';
+  return undefined;
+}
+
+/** The object to check: metadata is made a map, and a `generateName` stands in for the name it will get. */
+function identified(value: Plain): { object: KubeObject; generated: boolean } {
+  const metadata = isPlain(value.metadata) ? value.metadata : {};
+  if (typeof metadata.name === 'string' && metadata.name) return { object: value as KubeObject, generated: false };
+  if (typeof metadata.generateName === 'string') {
+    return { object: { ...value, metadata: { ...metadata, name: metadata.generateName } } as KubeObject, generated: true };
+  }
+  // A name of the wrong type (a number) or none: kept under a readable stand-in; schema validation reports the field.
+  const name = metadata.name === undefined ? '(unnamed)' : String(metadata.name);
+  return { object: { ...value, metadata: { ...metadata, name } } as KubeObject, generated: false };
+}
+
+/** Items of a `List` (any kind ending in List with an items array), or the document itself. */
+function itemsOf(value: unknown): { items: unknown[]; isList: boolean } {
+  const isList = isPlain(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
+  return { items: isList ? (value.items as unknown[]) : [value], isList };
+}
+
+function readFile(file: string, into: LoadedManifests): void {
+  const text = readFileSync(file, 'utf8');
+  const whole = notManifestFile(file, text);
+  if (whole) {
+    into.skipped.push({ file, reason: whole });
+    return;
+  }
+  const parsed = parseYamlSource(text, file);
+  into.unreadable.push(...parsed.diagnostics);
+  for (const doc of parsed.documents) {
+    const { items, isList } = itemsOf(doc.value);
+    items.forEach((item, i) => {
+      const at = isList ? ['items', i] : [];
+      const reason = notAnObject(item);
+      if (reason) {
+        into.skipped.push({ file, line: doc.locate(at).line, reason });
+        return;
+      }
+      const { object, generated } = identified(item as Plain);
+      into.objects.push(object);
+      if (generated) into.generated.add(object);
+      into.sources.set(object, isList ? { ...doc, locate: (path, loc) => doc.locate(['items', i, ...path], loc) } : doc);
+    });
+  }
+}
+
+/**
+ * Reads Kubernetes YAML/JSON files and directories as people keep them, like
+ * kubectl -f: multi-document, `List`s flattened; kustomizations, Helm chart
+ * files and templates, application config and empty documents are passed over
+ * and listed (errors with `strict`).
+ */
+export async function loadManifests(paths: readonly string[], options: LoadManifestOptions = {}): Promise<LoadedManifests> {
   // Synchronous reads: thousands of small files are read fastest without a promise per file.
-  const files = paths.flatMap(expand);
-  const objects: KubeObject[] = [];
-  const sources = new Map<KubeObject, SourceDocument>();
-  const diagnostics: Diagnostic[] = [];
-  for (const file of files) {
-    const parsed = parseYamlSource(readFileSync(file, 'utf8'), file);
-    diagnostics.push(...parsed.diagnostics);
-    for (const doc of parsed.documents) {
-      const value = doc.value;
-      const isList = isObject(value) && value.kind.endsWith('List') && Array.isArray(value.items);
-      const items = isList ? (value.items as unknown[]) : [value];
-      items.forEach((item, i) => {
-        if (!isObject(item) || typeof item.metadata?.name !== 'string') {
-          diagnostics.push({
-            ...doc.locate(items.length > 1 ? ['items', i] : []),
-            code: 'NIMBUS_SPEC_KIND',
-            message: 'not a Kubernetes object (needs apiVersion, kind and metadata.name)',
-          });
-          return;
-        }
-        objects.push(item);
-        sources.set(item, isList ? { ...doc, locate: (path, at) => doc.locate(['items', i, ...path], at) } : doc);
-      });
-    }
+  const loaded: LoadedManifests = { objects: [], sources: new Map(), skipped: [], unreadable: [], generated: new Set() };
+  for (const file of paths.flatMap(expand)) readFile(file, loaded);
+  if (options.strict && (loaded.skipped.length || loaded.unreadable.length)) {
+    const diagnostics: Diagnostic[] = [
+      ...loaded.unreadable,
+      ...loaded.skipped.map((s) => ({ file: s.file, line: s.line, code: 'NIMBUS_SPEC_KIND' as const, message: s.reason })),
+    ];
+    throw new NimbusError(diagnostics[0]?.code ?? 'NIMBUS_SPEC_KIND', `${diagnostics.length} inputs are not Kubernetes objects`, {
+      diagnostics,
+      hint: 'drop --strict to skip them, or pass only manifest files',
+    });
   }
-  if (diagnostics.length) {
-    throw new NimbusError(diagnostics[0]?.code ?? 'NIMBUS_SPEC_SYNTAX', `${diagnostics.length} problems in the manifests`, { diagnostics });
-  }
-  return { objects, sources };
+  return loaded;
 }
 
 /** Turns a dotted field path (`spec.ports[0].port`) into path segments. */

@@ -12,12 +12,12 @@ import {
   runChecks,
   type Scorecard,
 } from '@nimbus/check';
-import { type AppSpec, type KubeObject, loadApp } from '@nimbus/model';
+import { type AppSpec, type KubeObject, loadApp, NimbusError } from '@nimbus/model';
 import { type RenderResult, renderApp } from '@nimbus/render';
 import { structuredLogEvidence } from './build-contexts.js';
 import { readCheckConfig } from './check-settings.js';
 import { readSpecInputs, resolveSpecPaths } from './files.js';
-import { loadManifests, pathSegments } from './manifests.js';
+import { type LoadedManifests, loadManifests, pathSegments } from './manifests.js';
 
 export interface LoadOptions {
   /** Working directory paths are resolved against. */
@@ -82,13 +82,50 @@ export async function checkRendered(rendered: Rendered, opts: { cwd: string; con
   };
 }
 
+/** Inputs that are not Kubernetes objects, as info findings; unreadable files as errors. Nothing is dropped unsaid. */
+function inputFindings(loaded: LoadedManifests, cwd: string): Finding[] {
+  return [
+    ...loaded.skipped.map(
+      (s): Finding => ({
+        ruleId: 'not-kubernetes',
+        severity: 'info',
+        message: `skipped: ${s.reason}`,
+        file: relative(cwd, s.file),
+        ...(s.line ? { line: s.line } : {}),
+      }),
+    ),
+    ...loaded.unreadable.map(
+      (d): Finding => ({
+        ruleId: 'yaml-syntax',
+        severity: 'error',
+        message: `not valid YAML: ${d.message}`,
+        ...(d.file ? { file: relative(cwd, d.file) } : {}),
+        ...(d.line ? { line: d.line } : {}),
+        fix: 'fix the syntax at that line; the other files were checked',
+      }),
+    ),
+  ];
+}
+
+const NO_MANIFESTS: LoadedManifests = { objects: [], sources: new Map(), skipped: [], unreadable: [], generated: new Set() };
+
 /** Checks plain manifests and Dockerfiles, as `nimbus check -f` does; findings carry file and line. */
-export async function checkFiles(files: readonly string[], opts: { cwd: string; config?: string }): Promise<CheckResult> {
+export async function checkFiles(files: readonly string[], opts: { cwd: string; config?: string; strict?: boolean }): Promise<CheckResult> {
   const dockerfiles = files.filter(isDockerfile);
   const manifests = files.filter((f) => !isDockerfile(f));
-  const { objects, sources } = manifests.length
-    ? await loadManifests(manifests.map((f) => resolve(opts.cwd, f)))
-    : { objects: [], sources: new Map() };
+  const loaded = manifests.length
+    ? await loadManifests(
+        manifests.map((f) => resolve(opts.cwd, f)),
+        { strict: opts.strict },
+      )
+    : NO_MANIFESTS;
+  // Nothing readable at all is bad input, not a check result.
+  if (loaded.objects.length === 0 && loaded.unreadable.length && dockerfiles.length === 0) {
+    throw new NimbusError('NIMBUS_SPEC_SYNTAX', `${loaded.unreadable.length} problems in the manifests`, {
+      diagnostics: loaded.unreadable,
+    });
+  }
+  const { objects, sources } = loaded;
   const config = await readCheckConfig(opts.config && resolve(opts.cwd, opts.config), [opts.cwd]);
   const dockerFindings = await lintDockerfiles(
     dockerfiles.map((f) => resolve(opts.cwd, f)),
@@ -96,6 +133,7 @@ export async function checkFiles(files: readonly string[], opts: { cwd: string; 
     config,
   );
   const findings = [
+    ...inputFindings(loaded, opts.cwd),
     ...dockerFindings,
     ...runChecks(objects, {
       config,

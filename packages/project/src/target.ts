@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { type KubeObject, NimbusError } from '@nimbus/model';
-import { loadManifests } from './manifests.js';
+import { type LoadedManifests, loadManifests, type SkippedInput } from './manifests.js';
 import { loadAndRender } from './pipeline.js';
 
 /** What a cluster command acts on: an app name, its namespace, and (for deploy/diff) its objects. */
@@ -8,6 +8,8 @@ export interface Target {
   app: string;
   namespace: string;
   objects: KubeObject[];
+  /** Inputs passed over because they are not Kubernetes objects (plain manifests only). */
+  skipped?: SkippedInput[];
 }
 
 export interface TargetOptions {
@@ -17,6 +19,8 @@ export interface TargetOptions {
   env?: string;
   namespace?: string;
   app?: string;
+  /** Inputs that are not Kubernetes objects are errors, not skipped. */
+  strict?: boolean;
   /** The namespace used when neither -n nor the objects name one (the kubeconfig context's). */
   defaultNamespace: string;
 }
@@ -47,6 +51,24 @@ function appNameFor(file: string, explicit: string | undefined, cwd: string): st
   return app;
 }
 
+/** A set that cannot be applied whole is refused before anything changes: unreadable files, generated names. */
+function refuseUnappliable(loaded: LoadedManifests): void {
+  if (loaded.unreadable.length)
+    throw new NimbusError('NIMBUS_SPEC_SYNTAX', `${loaded.unreadable.length} problems in the manifests; nothing was applied`, {
+      diagnostics: loaded.unreadable,
+    });
+  const generated = [...loaded.generated];
+  if (generated.length) {
+    throw new NimbusError(
+      'NIMBUS_INVALID_OBJECTS',
+      `${generated.map((o) => `${o.kind} ${o.metadata.name}*`).join(', ')} use metadata.generateName`,
+      {
+        hint: 'a release applies objects by name, idempotently: give each a fixed metadata.name (kubectl create takes generated names)',
+      },
+    );
+  }
+}
+
 /**
  * Resolves the target from a spec (rendered) or from plain manifests (-f).
  * Plain manifests need an app name for their release history: --app, or the
@@ -55,12 +77,19 @@ function appNameFor(file: string, explicit: string | undefined, cwd: string): st
  */
 export async function resolveTarget(specArgs: readonly string[], opts: TargetOptions): Promise<Target> {
   if (opts.filename?.length) {
-    const { objects } = await loadManifests(opts.filename.map((f) => resolve(opts.cwd, f)));
+    const loaded = await loadManifests(
+      opts.filename.map((f) => resolve(opts.cwd, f)),
+      { strict: opts.strict },
+    );
+    refuseUnappliable(loaded);
     const namespace = opts.namespace ?? opts.defaultNamespace;
     return {
       app: appNameFor(opts.filename[0] as string, opts.app, opts.cwd),
       namespace,
-      objects: objects.map((o) => (o.metadata.namespace || isClusterScoped(o) ? o : { ...o, metadata: { ...o.metadata, namespace } })),
+      objects: loaded.objects.map((o) =>
+        o.metadata.namespace || isClusterScoped(o) ? o : { ...o, metadata: { ...o.metadata, namespace } },
+      ),
+      skipped: loaded.skipped,
     };
   }
   const rendered = await loadAndRender(specArgs, { env: opts.env, namespace: opts.namespace, cwd: opts.cwd });

@@ -83,6 +83,28 @@ export const requestsWithinLimits: Rule = {
   }),
 };
 
+export const validQuantities: Rule = {
+  id: 'container-resource-quantity',
+  category: 'resources',
+  severity: 'error',
+  title: 'Resource quantities are valid',
+  why: "A quantity the API server cannot parse (1Gb, 500M CPU written as '0,5') is rejected, or worse, read as something else.",
+  fix: 'Use Kubernetes quantities: binary suffixes Ki, Mi, Gi for memory (1Gi, 512Mi), millicores for CPU (250m, 1).',
+  check: perContainer(true, ({ container, path }) => {
+    for (const section of ['requests', 'limits'] as const) {
+      for (const [r, q] of Object.entries(container.resources?.[section] ?? {})) {
+        if (parseQuantity(q) === undefined) {
+          return {
+            path: `${path}.resources.${section}.${r}`,
+            message: `${name(container)} has ${section}.${r} '${String(q)}', which is not a Kubernetes quantity${/^\d+(\.\d+)?[KMGTPE]b$/i.test(String(q)) ? ` (did you mean '${String(q).slice(0, -1)}i'?)` : ''}`,
+          };
+        }
+      }
+    }
+    return undefined;
+  }),
+};
+
 export const imageTag: Rule = {
   id: 'container-image-tag',
   category: 'images',
@@ -186,6 +208,7 @@ export const CONTAINER_RULES: Rule[] = [
   memoryLimit,
   cpuLimit,
   requestsWithinLimits,
+  validQuantities,
   imageTag,
   readinessProbe,
   livenessProbe,

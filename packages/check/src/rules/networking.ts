@@ -43,8 +43,11 @@ export const dnsEgress: Rule = {
     }),
 };
 
+/** The pod templates a Service sends traffic to: long-running workloads and bare Pods (not Jobs). */
 function servedTemplates(ctx: RuleContext, svc: KubeObject): PodTemplate[] {
-  return ctx.selectTemplates(svc.metadata.namespace, field(svc, 'spec', 'selector'), true).filter((t) => SERVING_KINDS.has(t.owner.kind));
+  return ctx
+    .selectTemplates(svc.metadata.namespace, field(svc, 'spec', 'selector'), true)
+    .filter((t) => SERVING_KINDS.has(t.owner.kind) || t.owner.kind === 'Pod');
 }
 
 export const serviceSelector: Rule = {

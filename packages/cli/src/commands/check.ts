@@ -16,11 +16,12 @@ export interface CheckCommandOptions {
   output?: string;
   config?: string;
   env?: string;
+  strict?: boolean;
 }
 
 /** Checks a Nimbus spec (as rendered) or plain manifests (-f). */
 export async function performCheck(specArgs: string[], opts: CheckCommandOptions, ctx: CliContext): Promise<CheckResult> {
-  if (opts.filename?.length) return checkFiles(opts.filename, { cwd: ctx.cwd, config: opts.config });
+  if (opts.filename?.length) return checkFiles(opts.filename, { cwd: ctx.cwd, config: opts.config, strict: opts.strict });
   return checkRendered(await loadAndRender(specArgs, { env: opts.env, cwd: ctx.cwd }), { cwd: ctx.cwd, config: opts.config });
 }
 
