@@ -31,6 +31,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--report <file>', 'also write a self-contained HTML report')
     .option('--artifacts <dir>', 'also write the Argo CD Application, CI workflow and generated Dockerfiles under DIR')
     .option('--image-tag <tag>', 'tag for the images of built services (CI passes the commit SHA)')
+    .option('--force', 'write over a file, or into a directory Nimbus did not write (its other files stay)')
     .action(async (spec, opts) => {
       const { runRender } = await import('./commands/render.js');
       setExit(await runRender(spec, opts, ctx));

@@ -76,9 +76,34 @@ describe('nimbus render', () => {
     mkdirSync(join(dir, 'mine'));
     writeFileSync(join(dir, 'mine/notes.txt'), 'keep me');
     const r = await runCli(['render', shop, '--out', join(dir, 'mine')], root);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('NIMBUS_OUTPUT');
     expect(readFileSync(join(dir, 'mine/notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('never writes over the spec or any file of the user, and keeps files added to its own bundle', async () => {
+    const dir = scratch();
+    const spec = readFileSync(shop, 'utf8');
+    writeFileSync(join(dir, 'nimbus.yaml'), spec);
+    const over = await runCli(['render', '--out', 'nimbus.yaml'], dir);
+    expect(over.code).toBe(2);
+    expect(over.stderr).toContain('NIMBUS_OUTPUT_REFUSED');
+    expect(readFileSync(join(dir, 'nimbus.yaml'), 'utf8')).toBe(spec);
+    const report = await runCli(['render', '--report', 'nimbus.yaml'], dir);
+    expect(report.code).toBe(2);
+    expect(readFileSync(join(dir, 'nimbus.yaml'), 'utf8')).toBe(spec);
+    // A report Nimbus wrote may be replaced.
+    expect((await runCli(['render', '--report', 'report.html'], dir)).code).toBe(0);
+    expect((await runCli(['render', '--report', 'report.html'], dir)).code).toBe(0);
+    // Files the user adds to a bundle stay when Nimbus rewrites it.
+    expect((await runCli(['render', '--out', 'bundle'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'bundle/README.md'), 'notes');
+    expect((await runCli(['render', '--env', 'dev', '--out', 'bundle'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'bundle/README.md'), 'utf8')).toBe('notes');
+    // A special path fails at once.
+    const special = await runCli(['render', '--out', '/proc/nimbus-out'], dir);
+    expect(special.code).toBe(1);
+    expect(special.stderr).toContain('is not a writable directory');
   });
 
   it('replaces its own previous bundle, leaving no stale files', async () => {
@@ -128,5 +153,21 @@ describe('nimbus init', () => {
     const fromScore = await runCli(['render', score, '-o', 'json'], dir);
     expect(fromSpec.code).toBe(0);
     expect(fromSpec.stdout).toBe(fromScore.stdout);
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('ends the command quietly, as SIGPIPE would (nimbus render | head -1)', async () => {
+    const { spawn } = await import('node:child_process');
+    const bin = join(root, 'packages/cli/bin/nimbus.js');
+    const child = spawn(process.execPath, [bin, 'render', shop], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect([0, 141]).toContain(code);
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 });

@@ -124,6 +124,11 @@ export const ERROR_CATALOG = {
     title: 'The Docker engine refused an operation',
     hint: 'Read the engine message; it names the image, container or network concerned.',
   },
+  NIMBUS_OUTPUT_REFUSED: {
+    exitCode: 2,
+    title: 'The output would overwrite something Nimbus did not write',
+    hint: 'Choose another output path, or pass --force: Nimbus never replaces a file or a directory of yours unasked.',
+  },
   NIMBUS_OUTPUT: {
     exitCode: 1,
     title: 'Writing the output failed',

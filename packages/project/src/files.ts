@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { NimbusError, type SpecInput } from '@nimbus/model';
 
@@ -62,39 +62,153 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/**
- * Writes a set of files into a directory as one step: they go to a sibling
- * temporary directory first, which then replaces the target, so a failure
- * never leaves a half-written bundle.
- */
+/** The record Nimbus keeps in a directory it writes: which files are its own. */
 export const BUNDLE_MARKER = '.nimbus-bundle';
+const MARKER_HEADER = '# Written by `nimbus render --out`. Nimbus replaces or removes only the files listed here; files you add stay.';
 
-export async function writeFilesAtomically(dir: string, files: readonly { path: string; content: string }[]): Promise<void> {
-  const target = resolve(dir);
-  const staging = `${target}.nimbus-tmp-${process.pid}`;
-  if (await isDirectory(target)) {
-    const entries = await readdir(target);
-    // Only a directory Nimbus wrote (or an empty one) is replaced: nothing of the user's is lost.
-    if (entries.length > 0 && !entries.includes(BUNDLE_MARKER)) {
-      throw new NimbusError('NIMBUS_OUTPUT', `refusing to replace ${dir}: it holds files Nimbus did not write`, {
-        hint: 'choose an empty or new directory for --out',
-        location: { file: dir },
-      });
-    }
+export interface WriteOptions {
+  /** Write into a directory Nimbus did not write, or over a file, anyway. */
+  force?: boolean;
+}
+
+/** The files a previous run recorded as its own; every file for a record from before the list existed. */
+async function ownFiles(dir: string, entries: readonly string[]): Promise<Set<string> | undefined> {
+  if (!entries.includes(BUNDLE_MARKER)) return undefined;
+  const text = await readFile(join(dir, BUNDLE_MARKER), 'utf8');
+  if (!text.startsWith('#')) return new Set(entries.filter((e) => e !== BUNDLE_MARKER));
+  return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')));
+}
+
+const refused = (what: string, hint: string) => new NimbusError('NIMBUS_OUTPUT_REFUSED', what, { hint });
+
+/** What is at the target now, and which of its files Nimbus may replace or remove. */
+async function existingTarget(target: string, shown: string, force: boolean): Promise<Set<string> | 'none'> {
+  const info = await stat(target).catch(() => undefined);
+  if (!info) return 'none';
+  if (!info.isDirectory()) {
+    if (!force)
+      throw refused(`refusing to write a directory over the file ${shown}`, 'choose another --out, or pass --force to replace the file');
+    await rm(target, { force: true });
+    return 'none';
   }
-  files = [...files, { path: BUNDLE_MARKER, content: 'This directory is written by `nimbus render --out` and replaced on each run.\n' }];
+  const entries = await readdir(target);
+  const own = await ownFiles(target, entries);
+  if (own) return own;
+  if (entries.length > 0 && !force) {
+    throw refused(
+      `refusing to write into ${shown}: it holds files Nimbus did not write`,
+      'choose an empty or new directory, or pass --force (your files stay)',
+    );
+  }
+  return new Set();
+}
+
+/**
+ * Creates a directory and its missing parents one level at a time. (Node's
+ * recursive mkdir retries for ever where creation fails with ENOENT under an
+ * existing parent, as in /proc.)
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info?.isDirectory()) return;
+  if (info) throw new Error(`${dir} is not a directory`);
+  const parent = dirname(dir);
+  if (parent !== dir) await makeDirectory(parent);
+  await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
+
+/** Fails at once when the target's parent cannot take files (a read-only or special path such as /proc). */
+async function writableParent(target: string, shown: string): Promise<void> {
+  const parent = dirname(target);
+  const probe = join(parent, `.nimbus-probe-${process.pid}`);
+  try {
+    await makeDirectory(parent);
+    await access(parent, constants.W_OK);
+    await mkdir(probe);
+    await rm(probe, { recursive: true, force: true });
+  } catch (cause) {
+    throw new NimbusError('NIMBUS_OUTPUT', `cannot write ${shown}: ${dirname(shown) || parent} is not a writable directory`, { cause });
+  }
+}
+
+async function writeAll(dir: string, files: readonly { path: string; content: string }[]): Promise<void> {
+  for (const f of files) {
+    const path = join(dir, f.path);
+    await makeDirectory(dirname(path));
+    await writeFile(path, f.content);
+  }
+}
+
+/**
+ * Writes a bundle into a directory without losing anything of the user's: a
+ * new directory appears whole (written aside, then renamed into place); in a
+ * directory Nimbus wrote before, only the files it recorded are replaced or
+ * removed, each file replaced whole, and files the user added stay. A file,
+ * or a directory Nimbus did not write, is refused unless forced.
+ */
+export async function writeFilesAtomically(
+  dir: string,
+  files: readonly { path: string; content: string }[],
+  options: WriteOptions = {},
+): Promise<void> {
+  const target = resolve(dir);
+  await writableParent(target, dir);
+  const existing = await existingTarget(target, dir, options.force ?? false);
+  const record = {
+    path: BUNDLE_MARKER,
+    content: `${MARKER_HEADER}\n${files
+      .map((f) => f.path)
+      .sort()
+      .join('\n')}\n`,
+  };
+  const staging = `${target}.nimbus-tmp-${process.pid}`;
   try {
     await rm(staging, { recursive: true, force: true });
-    for (const f of files) {
-      const path = join(staging, f.path);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, f.content);
+    await writeAll(staging, [...files, record]);
+    if (existing === 'none') {
+      await rename(staging, target);
+      return;
     }
-    await mkdir(dirname(target), { recursive: true });
-    await rm(target, { recursive: true, force: true });
-    await rename(staging, target);
+    const fresh = new Set(files.map((f) => f.path));
+    for (const f of [...files, record]) {
+      await makeDirectory(dirname(join(target, f.path)));
+      await rename(join(staging, f.path), join(target, f.path));
+    }
+    for (const old of existing) if (!fresh.has(old)) await rm(join(target, old), { force: true });
   } catch (cause) {
-    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    if (cause instanceof NimbusError) throw cause;
     throw new NimbusError('NIMBUS_OUTPUT', `cannot write ${dir}: ${(cause as Error).message}`, { cause });
+  } finally {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes one output file (a report) without overwriting anything of the
+ * user's: an existing file is replaced only when `isOurs` recognises it as an
+ * earlier output, or when forced. The new content replaces the old whole.
+ */
+export async function writeOutputFile(
+  file: string,
+  content: string,
+  isOurs: (existing: string) => boolean,
+  options: WriteOptions = {},
+): Promise<void> {
+  const target = resolve(file);
+  await writableParent(target, file);
+  const info = await stat(target).catch(() => undefined);
+  if (info?.isDirectory()) throw refused(`refusing to write ${file}: it is a directory`, 'choose a file name');
+  if (info && !options.force && !isOurs((await readFile(target, 'utf8').catch(() => '')).slice(0, 4096))) {
+    throw refused(`refusing to overwrite ${file}: it is not a file Nimbus wrote`, 'choose another name, or pass --force');
+  }
+  const temp = `${target}.nimbus-tmp-${process.pid}`;
+  try {
+    await writeFile(temp, content);
+    await rename(temp, target);
+  } catch (cause) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw new NimbusError('NIMBUS_OUTPUT', `cannot write ${file}: ${(cause as Error).message}`, { cause });
   }
 }

@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { NimbusError } from '@nimbus/model';
-import { checkRendered, inspectBuildContexts, loadAndRender, type Rendered, writeFilesAtomically } from '@nimbus/project';
+import { checkRendered, inspectBuildContexts, loadAndRender, type Rendered, writeFilesAtomically, writeOutputFile } from '@nimbus/project';
 import { bundleFiles, objectsToJson, objectsToYaml, renderArtifacts } from '@nimbus/render';
 import type { CliContext } from '../context.js';
-import { renderReportHtml } from '../report/html.js';
+import { REPORT_GENERATOR, renderReportHtml } from '../report/html.js';
 
 export interface RenderCommandOptions {
   env?: string;
@@ -15,6 +15,7 @@ export interface RenderCommandOptions {
   report?: string;
   namespace?: string;
   name?: string;
+  force?: boolean;
 }
 
 async function writeArtifacts(result: Rendered, dir: string, ctx: CliContext): Promise<void> {
@@ -31,15 +32,18 @@ async function writeArtifacts(result: Rendered, dir: string, ctx: CliContext): P
   ctx.stderr.write(`wrote ${files.length} artifacts to ${dir}${files.length ? `: ${files.map((f) => f.path).join(', ')}` : ''}\n`);
 }
 
-async function writeReport(result: Rendered, file: string, ctx: CliContext): Promise<void> {
+/** A file is an earlier Nimbus report when its head carries the generator mark the report writes. */
+const isNimbusReport = (head: string) => head.includes(REPORT_GENERATOR);
+
+async function writeReport(result: Rendered, file: string, ctx: CliContext, force: boolean | undefined): Promise<void> {
   const path = resolve(ctx.cwd, file);
-  await mkdir(dirname(path), { recursive: true });
   const { findingsSection, scorecardSection, twelveFactorSection } = await import('../report/sections.js');
   const checked = await checkRendered(result, { cwd: ctx.cwd });
   const sections = [findingsSection(checked.findings)];
   if (checked.scorecard) sections.push(scorecardSection(checked.scorecard));
   if (checked.twelveFactor) sections.push(twelveFactorSection(checked.twelveFactor));
-  await writeFile(path, renderReportHtml({ app: result.app, objects: result.objects, environment: result.environment, sections }));
+  const html = renderReportHtml({ app: result.app, objects: result.objects, environment: result.environment, sections });
+  await writeOutputFile(path, html, isNimbusReport, { force });
   ctx.stderr.write(`wrote report to ${file}\n`);
 }
 
@@ -50,12 +54,12 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
   }
   const result = await loadAndRender(specArgs, { ...opts, cwd: ctx.cwd });
   if (opts.out) {
-    await writeFilesAtomically(resolve(ctx.cwd, opts.out), bundleFiles(result.objects));
+    await writeFilesAtomically(resolve(ctx.cwd, opts.out), bundleFiles(result.objects), { force: opts.force });
     ctx.stderr.write(`wrote ${result.objects.length} objects to ${opts.out}\n`);
   } else {
     ctx.stdout.write(format === 'json' ? objectsToJson(result.objects) : objectsToYaml(result.objects));
   }
   if (opts.artifacts) await writeArtifacts(result, opts.artifacts, ctx);
-  if (opts.report) await writeReport(result, opts.report, ctx);
+  if (opts.report) await writeReport(result, opts.report, ctx, opts.force);
   return 0;
 }

@@ -62,6 +62,9 @@ function objectsTable(objects: readonly KubeObject[]): string {
 }
 
 /** A self-contained HTML page (no scripts, no external assets) describing a rendered app. */
+/** Marks a file as a Nimbus report, so a later run may replace it (and nothing else). */
+export const REPORT_GENERATOR = 'nimbus report';
+
 export function renderReportHtml(input: ReportInput): string {
   const { app, objects } = input;
   const title = `${app.name}${input.environment ? ` (${input.environment})` : ''}`;
@@ -72,7 +75,7 @@ export function renderReportHtml(input: ReportInput): string {
     { id: 'objects', title: `Rendered objects (${objects.length})`, html: objectsTable(objects) },
   ];
   return [
-    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="generator" content="${REPORT_GENERATOR}">`,
     `<meta name="viewport" content="width=device-width,initial-scale=1"><title>Nimbus report: ${escapeHtml(title)}</title><style>${STYLE}</style></head><body>`,
     `<header><h1>Nimbus report: ${escapeHtml(title)}</h1><p>namespace <code>${escapeHtml(app.namespace)}</code> · Pod Security <code>${app.podSecurity}</code> · ${app.services.length} services · ${objects.length} objects</p></header><main>`,
     ...sections.map((s) => `<section id="${s.id}"><h2>${escapeHtml(s.title)}</h2>${s.html}</section>`),
