@@ -18,7 +18,15 @@ export function parseCheckConfig(text: string, path: string): CheckConfig {
     throw new NimbusError('NIMBUS_SPEC_SYNTAX', `${path} is not valid YAML`, { diagnostics: parsed.diagnostics });
   const doc = parsed.documents[0];
   const value = (doc?.value ?? {}) as { rules?: Record<string, string>; skipSchema?: boolean };
-  const known = new Set([...RULES.map((r) => r.id), ...DOCKERFILE_RULES.map((r) => r.id), 'schema', 'schema-unknown-kind']);
+  const known = new Set([
+    ...RULES.map((r) => r.id),
+    ...DOCKERFILE_RULES.map((r) => r.id),
+    'schema',
+    'schema-unknown-kind',
+    'duplicate-object',
+    'not-kubernetes',
+    'yaml-syntax',
+  ]);
   for (const [id, level] of Object.entries(value.rules ?? {})) {
     if (!known.has(id)) {
       throw new NimbusError('NIMBUS_SPEC_INVALID', `unknown rule '${id}' in ${path}`, {

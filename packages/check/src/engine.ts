@@ -1,8 +1,8 @@
-import { ANNOTATIONS, type KubeObject, objectKey, refKey, refOf } from '@nimbus/model';
+import { ANNOTATIONS, type KubeObject, objectKey, refOf } from '@nimbus/model';
 import { compareFindings, type Finding, type Severity } from './finding.js';
 import { buildContext, type Rule, type RuleContext, type RuleHit } from './rule.js';
 import { RULES } from './rules/index.js';
-import { validateSchemas, wellTyped } from './schema-validation.js';
+import { schemaFindingsOf, wellTyped } from './schema-validation.js';
 
 /** Per-rule overrides: turn a rule off or change its severity. */
 export type RuleLevel = Severity | 'off';
@@ -58,18 +58,54 @@ function guarded(rule: Rule, ctx: RuleContext): RuleHit[] {
 }
 
 /** Every rule's hits as findings, before levels, ignores and locations. */
-function ruleFindings(rules: readonly Rule[], objects: readonly KubeObject[]): Finding[] {
+/** A finding with the object it is about, so two objects of one name in different files stay apart. */
+interface Subjected {
+  finding: Finding;
+  subject: KubeObject | undefined;
+}
+
+function ruleFindings(
+  rules: readonly Rule[],
+  objects: readonly KubeObject[],
+  originalOf: ReadonlyMap<KubeObject, KubeObject>,
+): Subjected[] {
   const ctx = buildContext(objects);
   return rules.flatMap((rule) =>
     guarded(rule, ctx).map((hit) => ({
-      ruleId: rule.id,
-      severity: rule.severity,
-      message: hit.message,
-      resource: refOf(hit.object),
-      ...(hit.path ? { path: hit.path } : {}),
-      fix: hit.fix ?? rule.fix,
+      subject: originalOf.get(hit.object) ?? hit.object,
+      finding: {
+        ruleId: rule.id,
+        severity: rule.severity,
+        message: hit.message,
+        resource: refOf(hit.object),
+        ...(hit.path ? { path: hit.path } : {}),
+        fix: hit.fix ?? rule.fix,
+      },
     })),
   );
+}
+
+/** The second and later objects of one kind, namespace and name: an apply set would keep only the last of them. */
+function duplicates(objects: readonly KubeObject[]): Subjected[] {
+  const first = new Map<string, KubeObject>();
+  const out: Subjected[] = [];
+  for (const o of objects) {
+    const key = objectKey(o);
+    const earlier = first.get(key);
+    if (!earlier) first.set(key, o);
+    else
+      out.push({
+        subject: o,
+        finding: {
+          ruleId: 'duplicate-object',
+          severity: 'error',
+          message: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is defined more than once; applied together, one silently replaces the other`,
+          resource: refOf(o),
+          fix: 'keep one definition, or give the objects different names or namespaces',
+        },
+      });
+  }
+  return out;
 }
 
 /** Whether the object's `nimbus.dev/ignore` annotation skips this rule. */
@@ -96,12 +132,15 @@ export function runChecks(objects: readonly KubeObject[], options: CheckOptions 
   const rules = (options.rules ?? RULES).filter((r) => levels[r.id] !== 'off');
   // Rules read objects shaped after their schemas: a wrongly typed field is a schema finding, not a rule crash.
   const readable = objects.map(wellTyped);
-  const raw = [...(options.config?.skipSchema ? [] : validateSchemas(objects)), ...ruleFindings(rules, readable)];
-  const byKey = new Map(objects.map((o) => [objectKey(o), o]));
+  const originalOf = new Map(readable.map((r, i) => [r, objects[i] as KubeObject]));
+  const raw: Subjected[] = [
+    ...(options.config?.skipSchema ? [] : objects.flatMap((o) => schemaFindingsOf(o).map((finding) => ({ finding, subject: o })))),
+    ...ruleFindings(rules, readable, originalOf),
+    ...duplicates(objects),
+  ];
   const out: Finding[] = [];
-  for (const f of raw) {
+  for (const { finding: f, subject: o } of raw) {
     const level = levels[f.ruleId];
-    const o = f.resource ? byKey.get(refKey(f.resource)) : undefined;
     if (level !== 'off' && !skippedBy(o, f.ruleId)) out.push(placed(f, level, o, options.locate));
   }
   return out.sort(compareFindings);

@@ -142,15 +142,18 @@ function schemaFindings(o: KubeObject, errors: readonly ErrorObject[]): Finding[
   return out;
 }
 
+/** One object's schema findings: none when it matches its kind's schema. */
+export function schemaFindingsOf(o: KubeObject): Finding[] {
+  const valid = isValid(o);
+  if (valid === undefined) return [unknownKind(o)];
+  if (valid) return [];
+  // Validated again for its errors: only objects that break their schema pay for this.
+  const validate = validatorFor(o.apiVersion, o.kind) as ValidateFunction;
+  (validate as (data: unknown) => boolean)(o);
+  return schemaFindings(o, validate.errors ?? []);
+}
+
 /** Validates objects against the Kubernetes OpenAPI schemas; one finding per problem. */
 export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
-  return objects.flatMap((o) => {
-    const valid = isValid(o);
-    if (valid === undefined) return [unknownKind(o)];
-    if (valid) return [];
-    // Validated again for its errors: only objects that break their schema pay for this.
-    const validate = validatorFor(o.apiVersion, o.kind) as ValidateFunction;
-    (validate as (data: unknown) => boolean)(o);
-    return schemaFindings(o, validate.errors ?? []);
-  });
+  return objects.flatMap(schemaFindingsOf);
 }

@@ -38,7 +38,71 @@ ${podExtra}      containers:
           resources: { requests: { cpu: 100m, memory: 64Mi }, limits: { cpu: 200m, memory: 128Mi } }
 `;
 
+const ROLE = (rules: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: r, namespace: ns }
+rules:
+${rules}`;
+
 export const RULE_CASES: Record<string, { fail: string; pass?: string }> = {
+  'rbac-wildcard': {
+    fail: ROLE('  - { apiGroups: [""], resources: ["*"], verbs: [get] }'),
+    pass: ROLE('  - { apiGroups: [""], resources: [configmaps], verbs: [get] }'),
+  },
+  'rbac-secrets-read': {
+    fail: ROLE('  - { apiGroups: [""], resources: [secrets], verbs: [list] }'),
+    pass: ROLE('  - { apiGroups: [""], resources: [configmaps], verbs: [list] }'),
+  },
+  'rbac-pod-exec': {
+    fail: ROLE('  - { apiGroups: [""], resources: [pods/exec], verbs: [create] }'),
+    pass: ROLE('  - { apiGroups: [""], resources: [pods], verbs: [get] }'),
+  },
+  'rbac-escalation': {
+    fail: ROLE('  - { apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [bind] }'),
+    pass: ROLE('  - { apiGroups: [rbac.authorization.k8s.io], resources: [roles], verbs: [get] }'),
+  },
+  'rbac-risky-binding': {
+    fail: `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: b }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
+subjects: [{ kind: ServiceAccount, name: app, namespace: ns }]
+`,
+    pass: `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: b, namespace: ns }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader }
+subjects: [{ kind: ServiceAccount, name: app, namespace: ns }]
+`,
+  },
+  'ingress-tls': {
+    fail: `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: i, namespace: ns }
+spec: { rules: [{ host: a.example.com }] }
+`,
+    pass: `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: i, namespace: ns }
+spec: { tls: [{ hosts: [a.example.com], secretName: a-tls }], rules: [{ host: a.example.com }] }
+`,
+  },
+  'job-ttl': {
+    fail: `apiVersion: batch/v1
+kind: Job
+metadata: { name: j, namespace: ns }
+spec: { template: { spec: { restartPolicy: Never, containers: [{ name: c, image: app:1.0.0 }] } } }
+`,
+    pass: `apiVersion: batch/v1
+kind: Job
+metadata: { name: j, namespace: ns }
+spec: { ttlSecondsAfterFinished: 600, template: { spec: { restartPolicy: Never, containers: [{ name: c, image: app:1.0.0 }] } } }
+`,
+  },
+  'workload-single-replica': {
+    fail: deployment('one', '  replicas: 1'),
+    pass: deployment('two', '  replicas: 2'),
+  },
   'container-resource-requests': { fail: POD(container('', GOOD_SC, '      resources: { limits: { memory: 1Gi } }')) },
   'container-memory-limit': { fail: POD(container('', GOOD_SC, '      resources: { requests: { cpu: 1, memory: 1Gi } }')) },
   'container-cpu-limit': {

@@ -152,3 +152,22 @@ describe('check -f on directories as people keep them', () => {
     expect(findings.some((f) => f.ruleId === 'schema')).toBe(false);
   });
 });
+
+describe('objects of one name in different files', () => {
+  it('keep their own file and line, and the duplicate is itself a finding', async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    const pod = (image: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata: { name: same, namespace: ns }\nspec:\n  containers: [{ name: c, image: ${image} }]\n`;
+    writeFileSync(join(dir, 'a/pod.yaml'), pod('app:latest'));
+    writeFileSync(join(dir, 'b/pod.yaml'), `# second copy\n${pod('app:1.0.0')}`);
+    const r = await runCli(['check', '-f', 'a', 'b', '-o', 'json'], dir);
+    const findings = (JSON.parse(r.stdout) as { findings: { ruleId: string; file?: string; line?: number }[] }).findings;
+    expect(findings.find((f) => f.ruleId === 'container-image-tag')?.file).toBe(join('a', 'pod.yaml'));
+    expect(findings.find((f) => f.ruleId === 'duplicate-object')).toMatchObject({ file: join('b', 'pod.yaml'), line: 2 });
+    // Each copy's own findings point at its own file.
+    const files = new Set(findings.filter((f) => f.ruleId === 'pod-run-as-non-root').map((f) => f.file));
+    expect(files).toEqual(new Set([join('a', 'pod.yaml'), join('b', 'pod.yaml')]));
+  });
+});

@@ -1,3 +1,5 @@
+import { LABELS, MANAGED_BY } from '@nimbus/model';
+import { field } from '../objects.js';
 import type { Rule } from '../rule.js';
 
 /** API versions Kubernetes has removed, with what replaced them and when. */
@@ -91,4 +93,19 @@ export const recommendedLabels: Rule = {
       })),
 };
 
-export const API_RULES: Rule[] = [deprecatedApi, namespacePodSecurity, recommendedLabels];
+export const jobTtl: Rule = {
+  id: 'job-ttl',
+  category: 'api',
+  severity: 'info',
+  title: 'Jobs clean up after themselves',
+  why: 'A finished Job and its pods stay until deleted by hand; they pile up and keep their logs and quota.',
+  fix: 'Set spec.ttlSecondsAfterFinished (e.g. 3600); CronJobs clean up through their history limits, and Jobs Nimbus applies through release prune.',
+  check: (ctx) =>
+    ctx
+      .ofKind('Job')
+      // Jobs Nimbus applies are removed by the next release that no longer renders them (prune by inventory).
+      .filter((j) => field(j, 'spec', 'ttlSecondsAfterFinished') === undefined && j.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY)
+      .map((j) => ({ object: j, path: 'spec.ttlSecondsAfterFinished', message: `Job ${j.metadata.name} is never cleaned up` })),
+};
+
+export const API_RULES: Rule[] = [deprecatedApi, namespacePodSecurity, recommendedLabels, jobTtl];

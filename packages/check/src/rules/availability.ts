@@ -148,4 +148,27 @@ export const selectorLabels: Rule = {
       .map((t) => ({ object: t.owner, path: 'spec.selector', message: 'the selector does not match the pod template labels' })),
 };
 
-export const AVAILABILITY_RULES: Rule[] = [pdbPresent, pdbBlocks, spread, hpaAndReplicas, hpaTarget, hpaRequests, selectorLabels];
+export const singleReplica: Rule = {
+  id: 'workload-single-replica',
+  category: 'availability',
+  severity: 'info',
+  title: 'Serving workloads run more than one replica',
+  why: 'One replica means downtime on every rollout, node drain and crash.',
+  fix: 'Run at least 2 replicas (or an HPA with minReplicas ≥ 2) for anything that serves requests.',
+  check: (ctx) =>
+    ctx.templates
+      .filter((t) => (t.owner.kind === 'Deployment' || t.owner.kind === 'StatefulSet') && maxReplicas(ctx, t) === 1)
+      .filter((t) => field(t.owner, 'spec', 'replicas') !== 0)
+      .map((t) => ({ object: t.owner, path: 'spec.replicas', message: `${t.owner.kind} ${t.owner.metadata.name} runs a single replica` })),
+};
+
+export const AVAILABILITY_RULES: Rule[] = [
+  pdbPresent,
+  pdbBlocks,
+  spread,
+  hpaAndReplicas,
+  hpaTarget,
+  hpaRequests,
+  selectorLabels,
+  singleReplica,
+];

@@ -150,4 +150,29 @@ export const ingressBackend: Rule = {
     }),
 };
 
-export const NETWORKING_RULES: Rule[] = [networkPolicy, dnsEgress, serviceSelector, serviceTargetPort, nodePort, ingressBackend];
+export const ingressTls: Rule = {
+  id: 'ingress-tls',
+  category: 'networking',
+  severity: 'warning',
+  title: 'Ingresses serve TLS',
+  why: 'Without spec.tls the host is served over plain HTTP: credentials and cookies cross the network readable.',
+  fix: 'Add spec.tls with the hosts and a certificate Secret (Nimbus renders it from expose.tls).',
+  check: (ctx) =>
+    ctx
+      .ofKind('Ingress')
+      .filter((i) => {
+        const tls = field(i, 'spec', 'tls');
+        return !Array.isArray(tls) || tls.length === 0;
+      })
+      .map((i) => ({ object: i, path: 'spec.tls', message: `Ingress ${i.metadata.name} has no TLS` })),
+};
+
+export const NETWORKING_RULES: Rule[] = [
+  networkPolicy,
+  dnsEgress,
+  serviceSelector,
+  serviceTargetPort,
+  nodePort,
+  ingressBackend,
+  ingressTls,
+];
