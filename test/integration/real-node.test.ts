@@ -25,6 +25,22 @@ function get(url: string, timeoutMs = 3000): Promise<{ status: number; body: str
   });
 }
 
+/**
+ * GET through a Service that was just deployed: kube-proxy programs its endpoints a moment after the
+ * pods turn Ready (the same lag every client of a fresh Service sees), so a refusal is retried briefly.
+ */
+async function getService(url: string, timeoutMs = 15_000): Promise<{ status: number; body: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await get(url);
+    } catch (err) {
+      if (Date.now() > deadline || !/ECONNREFUSED|ECONNRESET/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 const docker = (args: string[]) => execFileSync('docker', ['-H', testDockerHost(), ...args], { encoding: 'utf8', stdio: 'pipe' });
 const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', testKubeconfig(), ...args], { encoding: 'utf8' });
 
@@ -135,7 +151,7 @@ describe('the real node', () => {
     expect(nc.status).not.toBe(0);
     expect(dropped()).toBeGreaterThan(before);
     // Traffic inside the pod network still flows: the Service answers through kube-proxy.
-    expect((await get(`http://${await clusterIp(client, ns, 'box')}/index.html`)).body.trim()).toBe('guard');
+    expect((await getService(`http://${await clusterIp(client, ns, 'box')}/index.html`)).body.trim()).toBe('guard');
   }, 120_000);
 
   it('fails a release whose image does not exist at once, with the pull error and the time it took', async () => {
@@ -343,12 +359,12 @@ spec: { selector: { app: db }, ports: [{ port: 5432 }] }
     }, 240_000);
 
     it('web reaches the api by service name, and the api caches through the Redis in the cluster', async () => {
-      const web = await get(`http://${await clusterIp(client, ns, 'web')}:8080/`);
+      const web = await getService(`http://${await clusterIp(client, ns, 'web')}:8080/`);
       expect(web.status).toBe(200);
       expect(web.body).toContain('Espresso cup');
       const api = `http://${await clusterIp(client, ns, 'api')}:8080`;
-      expect((await get(`${api}/products/2`)).body).toContain('Moka pot');
-      expect((await get(`${api}/products/2`)).body).toContain('Moka pot');
+      expect((await getService(`${api}/products/2`)).body).toContain('Moka pot');
+      expect((await getService(`${api}/products/2`)).body).toContain('Moka pot');
       // Each api pod counts its own hits: sum them over the pods.
       let hits = 0;
       for (let i = 0; i < 20 && hits === 0; i++) {
