@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { type KubeObject, refOf } from '@nimbus/model';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { Finding } from './finding.js';
@@ -34,6 +35,43 @@ function strictify(node: unknown): unknown {
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction | null>();
 
+function newAjv(source: boolean): Ajv {
+  const instance = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { optimize: 1, source } });
+  for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource'])
+    instance.addKeyword(k);
+  instance.addSchema({ $id: 'k8s', definitions: strictify(bundle.definitions) as Record<string, unknown> });
+  return instance;
+}
+
+const validatorId = (key: string) => `kind_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+/**
+ * Every kind's validator for the build to precompile (scripts/build-validators.mjs):
+ * the same schemas and options the fallback compiles with.
+ */
+export function validatorSource(): { ajv: Ajv; refs: Record<string, string> } {
+  const instance = newAjv(true);
+  const refs: Record<string, string> = {};
+  for (const [key, def] of Object.entries(bundle.kinds)) {
+    instance.addSchema({ $id: validatorId(key), $ref: `k8s#/definitions/${def}` });
+    refs[validatorId(key)] = validatorId(key);
+  }
+  return { ajv: instance, refs };
+}
+
+/** The validators the build precompiled next to this module, when there (not when running from sources). */
+let precompiled: Record<string, ValidateFunction> | null | undefined;
+function precompiledValidators(): Record<string, ValidateFunction> | null {
+  if (precompiled === undefined) {
+    try {
+      precompiled = createRequire(import.meta.url)('./kubernetes-validators.cjs') as Record<string, ValidateFunction>;
+    } catch {
+      precompiled = null;
+    }
+  }
+  return precompiled;
+}
+
 function validatorFor(apiVersion: string, kind: string): ValidateFunction | null {
   const key = `${apiVersion}|${kind}`;
   const cached = compiled.get(key);
@@ -43,13 +81,9 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | null
     compiled.set(key, null);
     return null;
   }
-  if (!ajv) {
-    ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { optimize: 1 } });
-    for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource'])
-      ajv.addKeyword(k);
-    ajv.addSchema({ $id: 'k8s', definitions: strictify(bundle.definitions) as Record<string, unknown> });
-  }
-  const fn = ajv.compile({ $ref: `k8s#/definitions/${def}` });
+  const ready = precompiledValidators()?.[validatorId(key)];
+  ajv ??= ready ? undefined : newAjv(false);
+  const fn = ready ?? (ajv as Ajv).compile({ $ref: `k8s#/definitions/${def}` });
   compiled.set(key, fn);
   return fn;
 }
