@@ -171,3 +171,22 @@ describe('a reader that goes away', () => {
     expect(stderr).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 });
+
+describe('generated artifacts in a directory of the user', () => {
+  it('are written beside the user files, never over one, and rewritten on the next run', async () => {
+    const dir = scratch();
+    mkdirSync(join(dir, 'grafana'));
+    writeFileSync(join(dir, 'grafana/shop.json'), '{"mine": true}');
+    writeFileSync(join(dir, 'notes.md'), 'keep');
+    const refused = await runCli(['render', shop, '--artifacts', dir], root);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('NIMBUS_OUTPUT_REFUSED');
+    expect(readFileSync(join(dir, 'grafana/shop.json'), 'utf8')).toBe('{"mine": true}');
+    writeFileSync(join(dir, 'grafana/shop.json'), '');
+    const forced = await runCli(['render', shop, '--artifacts', dir, '--force'], root);
+    expect(forced.code).toBe(0);
+    // Written once, the artifacts are Nimbus's: the next run replaces them without --force.
+    expect((await runCli(['render', shop, '--artifacts', dir], root)).code).toBe(0);
+    expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('keep');
+  });
+});

@@ -71,18 +71,30 @@ export interface WriteOptions {
   force?: boolean;
 }
 
+export interface BundleOptions extends WriteOptions {
+  /**
+   * The directory also holds the user's own files (e.g. a repository root for
+   * generated artifacts): writing into it is fine; only overwriting a file
+   * Nimbus did not record is refused.
+   */
+  shared?: boolean;
+  /** Name of the record of Nimbus's own files in the directory (default BUNDLE_MARKER). */
+  record?: string;
+}
+
 /** The files a previous run recorded as its own; every file for a record from before the list existed. */
-async function ownFiles(dir: string, entries: readonly string[]): Promise<Set<string> | undefined> {
-  if (!entries.includes(BUNDLE_MARKER)) return undefined;
-  const text = await readFile(join(dir, BUNDLE_MARKER), 'utf8');
-  if (!text.startsWith('#')) return new Set(entries.filter((e) => e !== BUNDLE_MARKER));
+async function ownFiles(dir: string, entries: readonly string[], marker: string): Promise<Set<string> | undefined> {
+  if (!entries.includes(marker)) return undefined;
+  const text = await readFile(join(dir, marker), 'utf8');
+  if (!text.startsWith('#')) return new Set(entries.filter((e) => e !== marker));
   return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')));
 }
 
 const refused = (what: string, hint: string) => new NimbusError('NIMBUS_OUTPUT_REFUSED', what, { hint });
 
 /** What is at the target now, and which of its files Nimbus may replace or remove. */
-async function existingTarget(target: string, shown: string, force: boolean): Promise<Set<string> | 'none'> {
+async function existingTarget(target: string, shown: string, options: BundleOptions, marker: string): Promise<Set<string> | 'none'> {
+  const force = options.force ?? false;
   const info = await stat(target).catch(() => undefined);
   if (!info) return 'none';
   if (!info.isDirectory()) {
@@ -92,9 +104,9 @@ async function existingTarget(target: string, shown: string, force: boolean): Pr
     return 'none';
   }
   const entries = await readdir(target);
-  const own = await ownFiles(target, entries);
+  const own = await ownFiles(target, entries, marker);
   if (own) return own;
-  if (entries.length > 0 && !force) {
+  if (entries.length > 0 && !force && !options.shared) {
     throw refused(
       `refusing to write into ${shown}: it holds files Nimbus did not write`,
       'choose an empty or new directory, or pass --force (your files stay)',
@@ -141,6 +153,21 @@ async function writeAll(dir: string, files: readonly { path: string; content: st
   }
 }
 
+/** A file Nimbus would write that exists and is not in its record belongs to the user: refused unless forced. */
+async function refuseForeignFiles(
+  target: string,
+  shown: string,
+  files: readonly { path: string }[],
+  own: ReadonlySet<string>,
+): Promise<void> {
+  for (const f of files) {
+    if (own.has(f.path)) continue;
+    if (await stat(join(target, f.path)).catch(() => undefined)) {
+      throw refused(`refusing to overwrite ${join(shown, f.path)}: it is not a file Nimbus wrote`, 'move it aside, or pass --force');
+    }
+  }
+}
+
 /**
  * Writes a bundle into a directory without losing anything of the user's: a
  * new directory appears whole (written aside, then renamed into place); in a
@@ -151,13 +178,15 @@ async function writeAll(dir: string, files: readonly { path: string; content: st
 export async function writeFilesAtomically(
   dir: string,
   files: readonly { path: string; content: string }[],
-  options: WriteOptions = {},
+  options: BundleOptions = {},
 ): Promise<void> {
   const target = resolve(dir);
+  const marker = options.record ?? BUNDLE_MARKER;
   await writableParent(target, dir);
-  const existing = await existingTarget(target, dir, options.force ?? false);
+  const existing = await existingTarget(target, dir, options, marker);
+  if (existing !== 'none' && !options.force) await refuseForeignFiles(target, dir, files, existing);
   const record = {
-    path: BUNDLE_MARKER,
+    path: marker,
     content: `${MARKER_HEADER}\n${files
       .map((f) => f.path)
       .sort()

@@ -1,7 +1,15 @@
 export { readAdvisories } from './advisories.js';
 export { inspectBuildContexts, structuredLogEvidence } from './build-contexts.js';
 export { readCheckConfig } from './check-settings.js';
-export { BUNDLE_MARKER, readSpecInputs, resolveSpecPaths, type WriteOptions, writeFilesAtomically, writeOutputFile } from './files.js';
+export {
+  BUNDLE_MARKER,
+  type BundleOptions,
+  readSpecInputs,
+  resolveSpecPaths,
+  type WriteOptions,
+  writeFilesAtomically,
+  writeOutputFile,
+} from './files.js';
 export { type LoadedManifests, type LoadManifestOptions, loadManifests, pathSegments, type SkippedInput } from './manifests.js';
 export { type CheckResult, checkFiles, checkRendered, type LoadOptions, loadAndRender, loadSpec, type Rendered } from './pipeline.js';
 export { resolveAppRef, resolveTarget, type Target, type TargetOptions } from './target.js';

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { NimbusError } from '@nimbus/model';
 import { checkRendered, inspectBuildContexts, loadAndRender, type Rendered, writeFilesAtomically, writeOutputFile } from '@nimbus/project';
 import { bundleFiles, objectsToJson, objectsToYaml, renderArtifacts } from '@nimbus/render';
@@ -18,17 +17,16 @@ export interface RenderCommandOptions {
   force?: boolean;
 }
 
-async function writeArtifacts(result: Rendered, dir: string, ctx: CliContext): Promise<void> {
+/** Records which artifacts Nimbus wrote into a directory that is usually the user's (the repository root). */
+const ARTIFACTS_RECORD = '.nimbus-artifacts';
+
+async function writeArtifacts(result: Rendered, dir: string, ctx: CliContext, force: boolean | undefined): Promise<void> {
   const specFile = result.files[0] ?? 'nimbus.yaml';
   const files = renderArtifacts(result.spec, {
     specPath: relative(ctx.cwd, resolve(ctx.cwd, specFile)) || 'nimbus.yaml',
     buildContexts: inspectBuildContexts(result.spec, specFile, ctx.cwd),
   });
-  for (const f of files) {
-    const path = resolve(ctx.cwd, dir, f.path);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, f.content);
-  }
+  await writeFilesAtomically(resolve(ctx.cwd, dir), files, { force, shared: true, record: ARTIFACTS_RECORD });
   ctx.stderr.write(`wrote ${files.length} artifacts to ${dir}${files.length ? `: ${files.map((f) => f.path).join(', ')}` : ''}\n`);
 }
 
@@ -59,7 +57,7 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
   } else {
     ctx.stdout.write(format === 'json' ? objectsToJson(result.objects) : objectsToYaml(result.objects));
   }
-  if (opts.artifacts) await writeArtifacts(result, opts.artifacts, ctx);
+  if (opts.artifacts) await writeArtifacts(result, opts.artifacts, ctx, opts.force);
   if (opts.report) await writeReport(result, opts.report, ctx, opts.force);
   return 0;
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   cycloneDx,
   formatFindingsJson,
@@ -10,15 +9,13 @@ import {
   gateFails,
   hasTrivy,
   matchAdvisories,
-  type OsvAdvisory,
   parseGateThreshold,
   trivyScan,
   type Vulnerability,
   vulnerabilityFinding,
 } from '@nimbus/check';
 import { DockerManager, inventoryImage } from '@nimbus/docker';
-import { NimbusError } from '@nimbus/model';
-import { readAdvisories } from '@nimbus/project';
+import { readAdvisories, writeOutputFile } from '@nimbus/project';
 import { type CliContext, painterFor } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -48,7 +45,9 @@ export async function runScan(image: string, opts: ScanOptions, ctx: CliContext)
       timestamp: new Date().toISOString(),
       toolVersion: VERSION,
     });
-    await writeFile(resolve(ctx.cwd, opts.sbom), `${JSON.stringify(bom, null, 2)}\n`);
+    // Replaces only an earlier SBOM Nimbus wrote, never another file of the user's.
+    const isOurSbom = (head: string) => head.includes('"bomFormat": "CycloneDX"') && head.includes('"name": "nimbus"');
+    await writeOutputFile(resolve(ctx.cwd, opts.sbom), `${JSON.stringify(bom, null, 2)}\n`, isOurSbom);
     ctx.stderr.write(`wrote an SBOM of ${packages.length} packages to ${opts.sbom}\n`);
   }
   const advisories = opts.advisories ? await readAdvisories(resolve(ctx.cwd, opts.advisories)) : [];
