@@ -95,6 +95,35 @@ spec: { selector: { app: box }, ports: [{ port: 80, targetPort: 8080 }] }
  */
 const NEVER_READY = 'readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }';
 
+/** A backing service of the example (Deployment and Service) on the real node, hardened like the services. */
+function backingService(name: string, port: number, c: { name: string; image: string; lines: string; readOnlyRoot: boolean }): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name} }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      ${ON_REAL_NODE}
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: RuntimeDefault } }
+      containers:
+        - name: ${c.name}
+          image: ${c.image}
+          ports: [{ containerPort: ${port} }]
+          ${c.lines}
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }${c.readOnlyRoot ? ', readOnlyRootFilesystem: true' : ''} }
+          volumeMounts: [{ name: tmp, mountPath: /tmp }]
+      volumes: [{ name: tmp, emptyDir: {} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name} }
+spec: { selector: { app: ${name} }, ports: [{ port: ${port} }] }
+`;
+}
+
 /** Serves VERSION on :8080, ready once it answers. */
 const serving = (
   version: string,
@@ -266,32 +295,13 @@ describe('the real node', () => {
       mkdirSync(join(dir, 'redis'));
       writeFileSync(
         join(dir, 'redis/cache.yaml'),
-        `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: cache }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: cache } }
-  template:
-    metadata: { labels: { app: cache } }
-    spec:
-      ${ON_REAL_NODE}
-      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: RuntimeDefault } }
-      containers:
-        - name: redis
-          image: ${redis}
-          command: [/bin/sh, -c, 'redis-server --port 6379 --dir /tmp --protected-mode no --save "" --appendonly no --cluster-enabled yes --cluster-config-file /tmp/nodes.conf --cluster-announce-hostname ${host} --cluster-preferred-endpoint-type hostname & until redis-cli CLUSTER ADDSLOTSRANGE 0 16383 >/dev/null 2>&1; do sleep 0.2; done; wait']
-          ports: [{ containerPort: 6379 }]
-          readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 1 }
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
-          volumeMounts: [{ name: tmp, mountPath: /tmp }]
-      volumes: [{ name: tmp, emptyDir: {} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: cache }
-spec: { selector: { app: cache }, ports: [{ port: 6379 }] }
-`,
+        backingService('cache', 6379, {
+          name: 'redis',
+          image: redis,
+          lines: `command: [/bin/sh, -c, 'redis-server --port 6379 --dir /tmp --protected-mode no --save "" --appendonly no --cluster-enabled yes --cluster-config-file /tmp/nodes.conf --cluster-announce-hostname ${host} --cluster-preferred-endpoint-type hostname & until redis-cli CLUSTER ADDSLOTSRANGE 0 16383 >/dev/null 2>&1; do sleep 0.2; done; wait']
+          readinessProbe: { tcpSocket: { port: 6379 }, periodSeconds: 1 }`,
+          readOnlyRoot: false,
+        }),
       );
       const cache = await runCli(['deploy', '-f', 'redis', '-n', `${ns}-redis`, '--timeout', '90s', ...kube()], dir);
       expect(cache.code, cache.stdout + cache.stderr).toBe(0);
@@ -300,31 +310,12 @@ spec: { selector: { app: cache }, ports: [{ port: 6379 }] }
       mkdirSync(join(dir, 'database'));
       writeFileSync(
         join(dir, 'database/db.yaml'),
-        `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: db }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: db } }
-  template:
-    metadata: { labels: { app: db } }
-    spec:
-      ${ON_REAL_NODE}
-      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: RuntimeDefault } }
-      containers:
-        - name: postgres
-          image: ${postgres}
-          ports: [{ containerPort: 5432 }]
-          readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1] }, periodSeconds: 1 }
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] }, readOnlyRootFilesystem: true }
-          volumeMounts: [{ name: tmp, mountPath: /tmp }]
-      volumes: [{ name: tmp, emptyDir: {} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: db }
-spec: { selector: { app: db }, ports: [{ port: 5432 }] }
-`,
+        backingService('db', 5432, {
+          name: 'postgres',
+          image: postgres,
+          lines: 'readinessProbe: { exec: { command: [pg_isready, -h, 127.0.0.1] }, periodSeconds: 1 }',
+          readOnlyRoot: true,
+        }),
       );
       const db = await runCli(['deploy', '-f', 'database', '-n', `${ns}-db`, '--timeout', '90s', ...kube()], dir);
       expect(db.code, db.stdout + db.stderr).toBe(0);
