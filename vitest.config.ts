@@ -14,6 +14,7 @@ const alias = {
   '@nimbus/delivery/managers': fileURLToPath(new URL('./packages/delivery/src/managers/index.ts', import.meta.url)),
   '@nimbus/delivery': pkg('delivery'),
   '@nimbus/runtime': pkg('runtime'),
+  '@nimbus/guard': pkg('guard'),
   '@nimbus/docker': pkg('docker'),
   '@nimbus/cli': pkg('cli'),
 };

@@ -208,6 +208,38 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     });
 
   program
+    .command('guard')
+    .description(
+      'Watch a process and its children with the runtime guard: shells, network tools, undeclared connections and listeners, file permissions, usage.',
+    )
+    .option('--pid <pid>', 'the process to guard')
+    .option('-f, --file <paths...>', 'spec files or directory, with --service: the contract comes from the spec')
+    .option('--service <name>', 'the service of the spec the process is')
+    .option('-e, --env <name>', 'environment overlay of the spec')
+    .option('--contract <file>', 'a contract file (JSON) instead of a spec')
+    .option('--rules <files...>', 'rule files loaded after the built-in rules')
+    .option('--no-builtin', 'leave the built-in rules out')
+    .option('--watch <paths...>', 'paths whose files are watched (default: its working directory and /tmp)')
+    .option('--interval <duration>', 'sample sockets and files this often', '1s')
+    .option('--webhook <url>', 'also POST each finding here as JSON')
+    .option('--once', 'take the baseline and one sample, then exit (1 when anything was found)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--list-rules', 'list the rules and exit')
+    .option('--fields', 'list the fields rule conditions may use and exit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  nimbus guard --pid 4242 -f nimbus.yaml --service api
+  nimbus guard --pid $(pgrep -f server.js) --contract api.contract.json -o json
+  nimbus guard --list-rules --rules team-rules.yaml`,
+    )
+    .action(async (opts) => {
+      const { runGuard } = await import('./commands/guard.js');
+      setExit(await runGuard(opts, ctx));
+    });
+
+  program
     .command('init')
     .description('Write a starter nimbus.yaml, or convert Score workloads into one.')
     .option('--name <app>', 'app name (default: the directory name)')

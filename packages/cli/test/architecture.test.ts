@@ -13,8 +13,9 @@ const ALLOWED: Record<string, string[]> = {
   kube: ['model'],
   delivery: ['model', 'render', 'check', 'kube'],
   docker: ['model', 'render', 'check'],
-  cli: ['model', 'render', 'check', 'project', 'kube', 'delivery', 'docker'],
+  cli: ['model', 'render', 'check', 'project', 'kube', 'delivery', 'docker', 'guard'],
   runtime: [],
+  guard: ['runtime'],
 };
 
 function sources(dir: string): string[] {

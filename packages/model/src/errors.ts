@@ -124,6 +124,21 @@ export const ERROR_CATALOG = {
     title: 'The Docker engine refused an operation',
     hint: 'Read the engine message; it names the image, container or network concerned.',
   },
+  NIMBUS_GUARD_RULE: {
+    exitCode: 2,
+    title: 'A guard rule file is invalid',
+    hint: 'Fix the rule at the file and line shown; `nimbus guard --fields` lists every field a condition may use.',
+  },
+  NIMBUS_GUARD_CONTRACT: {
+    exitCode: 2,
+    title: 'The guard contract is invalid',
+    hint: 'A contract is JSON with `service`, `listen` ([{port, protocol}]) and `connect` ([{name, hosts?, cidrs?, ports?}]); `nimbus render` writes one for each guarded service.',
+  },
+  NIMBUS_GUARD_TARGET: {
+    exitCode: 2,
+    title: 'The process to guard cannot be watched',
+    hint: 'Give the pid of a running process this user may read (/proc/PID/status); run as its user or as root for processes of other users.',
+  },
   NIMBUS_OUTPUT_REFUSED: {
     exitCode: 2,
     title: 'The output would overwrite something Nimbus did not write',

@@ -33,6 +33,7 @@ export {
   type CronJobSpec,
   type DefaultsSpec,
   type GitOpsSpec,
+  type GuardSpec,
   type JobSpec,
   type MeshSpec,
   type PortSpec,

@@ -195,6 +195,26 @@ export const PlacementSchema = z
   })
   .describe('Which nodes the pods may run on.');
 
+export const GuardSchema = z
+  .strictObject({
+    mode: z
+      .enum(['sidecar', 'in-process', 'off'])
+      .describe(
+        "`sidecar`: a guard container sharing the pod's process namespace; `in-process`: the service starts it with the runtime SDK (`startGuardFromEnv`); `off`.",
+      ),
+    image: z.string().min(1).optional().describe('Image of the guard sidecar; default `nimbus/guard:<version>`.'),
+    watch: z
+      .array(z.string().startsWith('/', 'a watched path is absolute'))
+      .optional()
+      .describe(
+        "Paths whose files are watched for world-writable and new executable files; default the service's working directory and /tmp.",
+      ),
+    webhook: z.string().url().optional().describe('Findings are also POSTed here as JSON.'),
+  })
+  .describe('The runtime guard: rules over processes, sockets and files, judged against the ports and dependencies the spec declares.');
+
+export const ServiceSecuritySchema = z.strictObject({ guard: GuardSchema.optional() }).describe('Runtime security of the service.');
+
 export const ServiceSchema = z
   .strictObject({
     image: z.string().min(1).optional().describe('Image reference. Required unless `build` is given.'),
@@ -223,6 +243,7 @@ export const ServiceSchema = z
     jobs: z.record(dnsLabel('job name'), JobSchema).optional(),
     cronJobs: z.record(dnsLabel('cron job name'), CronJobSchema).optional(),
     securityContext: SecurityDefaultsSchema.optional(),
+    security: ServiceSecuritySchema.optional(),
     serviceAccount: z.strictObject({ automountToken: z.boolean().optional() }).optional(),
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
     placement: PlacementSchema.optional(),
@@ -253,6 +274,7 @@ export const DefaultsSchema = z
     resources: ResourcesSchema.optional(),
     probes: ProbesSchema.optional(),
     securityContext: SecurityDefaultsSchema.optional(),
+    security: ServiceSecuritySchema.optional().describe("Runtime security of every service; a service's own settings replace these."),
     podSecurity: z.enum(['restricted', 'baseline', 'privileged']).optional().describe('Pod Security level enforced on the namespace.'),
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
     placement: PlacementSchema.optional().describe("Node placement of every service's pods; a service's own node labels add to these."),
@@ -362,6 +384,7 @@ export type TrafficSpec = z.infer<typeof TrafficSchema>;
 export type MeshSpec = z.infer<typeof MeshSchema>;
 export type GitOpsSpec = z.infer<typeof GitOpsSchema>;
 export type CiSpec = z.infer<typeof CiSchema>;
+export type GuardSpec = z.infer<typeof GuardSchema>;
 
 /** The JSON Schema published for editors (yaml-language-server). */
 export function appJsonSchema(): Record<string, unknown> {

@@ -10,6 +10,7 @@ export {
 } from './artifacts/index.js';
 export { bundleFiles, objectFileName, objectsToJson, objectsToYaml, type RenderedFile } from './bundle.js';
 export { canonicalJson, contentHash } from './hash.js';
+export { GUARD_PORT, guardContract, guardContractFor } from './kubernetes/guard.js';
 export { DEFAULT_SECURITY, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './kubernetes/pod.js';
 export { ANNOTATIONS, imageTag, LABELS, labelValue, MANAGED_BY } from './labels.js';
 export { compareObjects, KIND_ORDER, type KubeObject, type ObjectMeta, objectKey } from './object.js';

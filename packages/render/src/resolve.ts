@@ -3,6 +3,7 @@ import {
   type CiSpec,
   type CronJobSpec,
   type GitOpsSpec,
+  type GuardSpec,
   type JobSpec,
   type MeshSpec,
   type ProbeSpec,
@@ -35,6 +36,7 @@ export const NIMBUS_DEFAULTS = {
   ingressControllerNamespace: 'ingress-nginx',
   scraperNamespace: 'monitoring',
   autoscalingCpu: 70,
+  guardImage: 'nimbus/guard:0.1.0',
 } as const;
 
 export interface ResolvedPort {
@@ -83,6 +85,15 @@ export interface ResolvedService {
   placement: { nodeSelector: Record<string, string>; tolerations: Record<string, unknown>[] };
   automountToken: boolean;
   jobs: ResolvedJob[];
+  /** The runtime guard, when turned on. */
+  guard: ResolvedGuard | undefined;
+}
+
+export interface ResolvedGuard {
+  mode: 'sidecar' | 'in-process';
+  image: string;
+  watch: string[] | undefined;
+  webhook: string | undefined;
 }
 
 export interface ResolvedApp {
@@ -220,7 +231,13 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
       ...Object.entries(svc.jobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: undefined })),
       ...Object.entries(svc.cronJobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: spec.schedule })),
     ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    guard: resolveGuard(svc.security?.guard ?? defaults.security?.guard),
   };
+}
+
+function resolveGuard(guard: GuardSpec | undefined): ResolvedGuard | undefined {
+  if (!guard || guard.mode === 'off') return undefined;
+  return { mode: guard.mode, image: guard.image ?? NIMBUS_DEFAULTS.guardImage, watch: guard.watch, webhook: guard.webhook };
 }
 
 type Defaults = NonNullable<AppSpec['spec']['defaults']>;

@@ -1,6 +1,7 @@
 import { type DeployEvent, deploy, rollback } from '@nimbus/delivery';
 import type { ObjectRef } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
+import { parseDuration } from '../duration.js';
 import type { Painter } from '../format-error.js';
 import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
 
@@ -13,15 +14,6 @@ export interface DeployCommandOptions extends TargetOptions, ClusterOptions {
 }
 
 const ref = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
-
-/** Durations like kubectl's: 90s, 5m, 1h, or plain seconds. */
-export function parseDuration(text: string | undefined, fallbackMs: number): number {
-  if (!text) return fallbackMs;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) return fallbackMs;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] as number;
-  return Number(m[1]) * unit;
-}
 
 function describeHealth(e: Extract<DeployEvent, { type: 'health' }>, paint: Painter): string {
   const head = `${e.health.status === 'Healthy' ? paint.green('healthy') : paint.dim('health ')}  ${ref(e.ref)} ${e.health.status}`;

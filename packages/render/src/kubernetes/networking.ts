@@ -1,5 +1,6 @@
 import type { KubeObject } from '../object.js';
 import type { ResolvedApp, ResolvedPort, ResolvedService } from '../resolve.js';
+import { GUARD_PORT } from './guard.js';
 import { appLabels, LABELS, meta, serviceLabels, trafficSelector } from './meta.js';
 
 export function service(app: ResolvedApp, svc: ResolvedService): KubeObject | undefined {
@@ -81,6 +82,8 @@ function ingressRulesOf(app: ResolvedApp, svc: ResolvedService): Record<string, 
   const exposed = svc.spec.expose ? exposedPort(svc) : undefined;
   if (exposed) rules.push({ from: [namespacePeer(app.ingressControllerNamespace)], ports: portsOf([exposed]) });
   if (svc.metrics) rules.push({ from: [namespacePeer(app.scraperNamespace)], ports: portsOf([svc.metrics.port]) });
+  if (svc.guard?.mode === 'sidecar')
+    rules.push({ from: [namespacePeer(app.scraperNamespace)], ports: [{ port: GUARD_PORT, protocol: 'TCP' }] });
   return rules;
 }
 

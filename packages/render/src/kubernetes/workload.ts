@@ -1,6 +1,7 @@
 import { canonicalJson, contentHash } from '../hash.js';
 import type { KubeObject } from '../object.js';
 import type { ResolvedApp, ResolvedJob, ResolvedService } from '../resolve.js';
+import { guardEnv, guardSidecar } from './guard.js';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, serviceLabels, TRACK_LABEL } from './meta.js';
 import { configFileKeys, configHash, configMapName, container, podSpec } from './pod.js';
 
@@ -47,6 +48,10 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
   const labels = { ...serviceLabels(app, version), [LABELS.name]: name, ...(track ? { [TRACK_LABEL]: track } : {}) };
   const selector = { ...selectorLabels(app, svc), [LABELS.name]: name };
   const c = container(version, { command: svc.spec.command, args: svc.spec.args, withProbes: true, withPorts: true });
+  if (svc.guard?.mode === 'in-process') {
+    c.env = [...((c.env as { name: string }[] | undefined) ?? []), ...guardEnv(app, svc)].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+  const sidecar = guardSidecar(app, svc);
   const annotations = podAnnotations(svc);
   return {
     apiVersion: 'apps/v1',
@@ -70,6 +75,8 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
               labelSelector: { matchLabels: selector },
             },
           ],
+          // The guard sidecar sees the service's processes only in a shared process namespace.
+          ...(sidecar ? { shareProcessNamespace: true, containers: [c, sidecar] } : {}),
         }),
       },
     },

@@ -1,0 +1,144 @@
+import type { DeclaredDestinations } from '../contract.js';
+import type { FieldValue, GuardEvent, ProcessInfo } from '../events.js';
+import { type L4Proto, type ProcReader, parsePortRange, parseSocketTable, type SocketRow, socketInode } from '../proc.js';
+import type { ProcessTable } from './processes.js';
+
+/**
+ * Connections and listeners of the watched network namespace, diffed between samples: only a
+ * socket not seen before becomes an event. A connection is outbound when its local port is not a
+ * listening port (accepted connections share the listener's port). A closed connection lingers
+ * in TIME_WAIT for a minute with no owner, so even a short-lived client is seen.
+ */
+export interface SocketOptions {
+  reader: ProcReader;
+  processes: ProcessTable;
+  contract: DeclaredDestinations | undefined;
+  /**
+   * 'netns': every socket of the namespace is the service's (a pod); 'owned': only sockets an
+   * in-scope process holds (a process on a shared host network).
+   */
+  attribution: 'netns' | 'owned';
+  /** The guard is not the service (a sidecar, a host process): its own sockets are left out. */
+  excludeOwnSockets: boolean;
+  procRoot?: string;
+}
+
+const TABLES: [string, L4Proto, 4 | 6][] = [
+  ['tcp', 'tcp', 4],
+  ['tcp6', 'tcp', 6],
+  ['udp', 'udp', 4],
+  ['udp6', 'udp', 6],
+];
+
+const unspecified = (ip: string) => ip === '0.0.0.0' || ip === '::';
+
+export class SocketWatch {
+  private readonly seen = new Map<string, number>();
+  private generation = 0;
+  private ephemeral: [number, number] | undefined;
+
+  constructor(private readonly o: SocketOptions) {}
+
+  private get procRoot() {
+    return this.o.procRoot ?? '/proc';
+  }
+
+  async sample(anchor: number, now: number, initial: boolean): Promise<GuardEvent[]> {
+    this.ephemeral ??= parsePortRange(await this.o.reader.text(`${this.procRoot}/sys/net/ipv4/ip_local_port_range`));
+    const rows: SocketRow[] = [];
+    for (const [file, proto, family] of TABLES) {
+      const text = await this.o.reader.text(`${this.procRoot}/${anchor}/net/${file}`);
+      if (text) for (const row of parseSocketTable(text, proto, family)) rows.push(row);
+    }
+    const ignored = this.o.contract?.contract.ignoreUids;
+    if (ignored?.length) {
+      const keep = rows.filter((r) => !ignored.includes(r.uid));
+      rows.length = 0;
+      rows.push(...keep);
+    }
+    const [low, high] = this.ephemeral;
+    const listening = new Set<string>();
+    const listeners: SocketRow[] = [];
+    for (const r of rows) {
+      const isListener =
+        r.proto === 'tcp'
+          ? r.state === 'LISTEN'
+          : r.remotePort === 0 && !(r.localPort >= low && r.localPort <= high && unspecified(r.localIp));
+      if (!isListener) continue;
+      listening.add(`${r.proto}:${r.localPort}`);
+      listeners.push(r);
+    }
+    const outbound = rows.filter(
+      (r) => r.remotePort !== 0 && r.state !== 'LISTEN' && !listening.has(`${r.proto}:${r.localPort}`) && r.state !== 'SYN_RECV',
+    );
+    this.generation++;
+    const fresh = (r: SocketRow, kind: string) => {
+      const key = `${kind}|${r.proto}|${r.localIp}|${r.localPort}|${r.remoteIp}|${r.remotePort}`;
+      const isNew = !this.seen.has(key);
+      this.seen.set(key, this.generation);
+      return isNew;
+    };
+    const newListeners = listeners.filter((r) => fresh(r, 'L'));
+    const newOutbound = outbound.filter((r) => fresh(r, 'C'));
+    for (const [key, gen] of this.seen) if (gen !== this.generation) this.seen.delete(key);
+    if (newListeners.length === 0 && newOutbound.length === 0) return [];
+    return this.describe(newListeners, newOutbound, now, initial);
+  }
+
+  private async describe(listeners: SocketRow[], outbound: SocketRow[], now: number, initial: boolean): Promise<GuardEvent[]> {
+    const contract = this.o.contract;
+    const declaredAs = new Map<SocketRow, string | undefined>();
+    for (const r of outbound) declaredAs.set(r, contract ? await contract.matchFresh(r.remoteIp, r.remotePort) : undefined);
+    for (const r of listeners) declaredAs.set(r, contract?.listens(r.localPort, r.proto));
+    // Owners are looked up for what a rule will report (undeclared) or what scope depends on.
+    const wanted = new Set<number>();
+    for (const [r, as] of declaredAs) if (r.inode !== 0 && (as === undefined || this.o.attribution === 'owned')) wanted.add(r.inode);
+    const owners = await this.o.processes.ownersOf(wanted);
+    const own = this.o.excludeOwnSockets && wanted.size > 0 ? await this.ownInodes() : undefined;
+    const events: GuardEvent[] = [];
+    for (const [r, as] of declaredAs) {
+      if (own?.has(r.inode)) continue;
+      const owner = owners.get(r.inode);
+      if (this.o.attribution === 'owned' && !owner) continue;
+      events.push(socketEvent(r, as, owner, contract !== undefined, now, initial));
+    }
+    return events;
+  }
+
+  private async ownInodes(): Promise<Set<number>> {
+    const inodes = new Set<number>();
+    for (const fd of (await this.o.reader.list(`${this.procRoot}/self/fd`)) ?? []) {
+      const link = await this.o.reader.link(`${this.procRoot}/self/fd/${fd}`);
+      const inode = link ? socketInode(link) : undefined;
+      if (inode !== undefined) inodes.add(inode);
+    }
+    return inodes;
+  }
+}
+
+function socketEvent(
+  r: SocketRow,
+  declaredAs: string | undefined,
+  owner: ProcessInfo | undefined,
+  contractLoaded: boolean,
+  now: number,
+  initial: boolean,
+): GuardEvent {
+  const listen = r.proto === 'tcp' ? r.state === 'LISTEN' : r.remotePort === 0;
+  const values: Record<string, FieldValue> = {
+    'contract.loaded': contractLoaded,
+    'fd.l4proto': r.proto,
+    'fd.family': r.family,
+    'fd.lip': r.localIp,
+    'fd.lport': r.localPort,
+    'fd.declared': declaredAs !== undefined,
+    'fd.declared_as': declaredAs,
+    'fd.owner_known': owner !== undefined,
+  };
+  if (!listen) {
+    values['fd.rip'] = r.remoteIp;
+    values['fd.rport'] = r.remotePort;
+    values['fd.state'] = r.state;
+  }
+  return { type: listen ? 'listen' : 'connect', time: now, initial, values, process: owner };
+}
