@@ -277,7 +277,12 @@ describe('the real node', () => {
       dir = mkdtempSync(join(tmpdir(), 'nimbus-shop-'));
       cpSync(join(root, 'examples/shop'), dir, { recursive: true });
       const tag = `t${Date.now().toString(36)}`;
+      // The guard sidecar's image, from this checkout, on the same Node base as the services.
+      execFileSync(process.execPath, [join(root, 'scripts/bundle-guard.mjs')], { stdio: 'pipe' });
+      docker(['build', '-q', '--build-arg', 'RUNTIME_IMAGE=nimbus-test/node:20', '-t', `nimbus-test/guard:${tag}`, join(root, 'packages/guard')]);
+      const guardImage = pushed(`nimbus-test/guard:${tag}`, `nimbus/guard:${tag}`);
       const spec = readFileSync(join(dir, 'nimbus.yaml'), 'utf8')
+        .replace('guard: { mode: sidecar }', `guard: { mode: sidecar, image: ${guardImage} }`)
         .replaceAll('registry.local:5000', testRegistry())
         .replaceAll(':1.4.2', `:${tag}`)
         .replace('namespace: redis', `namespace: ${ns}-redis`)
@@ -380,6 +385,47 @@ describe('the real node', () => {
       const logs = await runCli(['logs', 'api', '-n', ns, '--app', 'shop', ...kube()], dir);
       expect(logs.code, logs.stderr).toBe(0);
       expect(logs.stdout).toMatch(/\{"level":"info"/);
+    }, 120_000);
+
+    it('guards see nothing wrong in normal work; the web sidecar reports a shell and nc started with kubectl exec', async () => {
+      const podsOf = (name: string) =>
+        client.list({ apiVersion: 'v1', kind: 'Pod', namespace: ns }, { labelSelector: `app.kubernetes.io/name=${name}` });
+      const running = (pods: Awaited<ReturnType<typeof podsOf>>) =>
+        pods.filter((p) => (p as { status?: { phase?: string } }).status?.phase === 'Running').map((p) => p.metadata.name);
+      const findingsIn = (log: string) =>
+        log
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { message: string; time?: string; timestamp?: string; guard?: { rule?: string; evidence?: Record<string, unknown> } })
+          .filter((l) => l.guard?.rule);
+      // The api guards itself in-process; web has the sidecar. After the traffic of the tests above: no finding.
+      for (const pod of running(await podsOf('api'))) {
+        const log = await client.podLogs(ns, pod, { container: 'api' });
+        expect(log).toContain('"message":"guard started"');
+        expect(findingsIn(log).map((f) => f.message)).toEqual([]);
+      }
+      const [webPod] = running(await podsOf('web'));
+      expect(webPod).toBeDefined();
+      const before = await client.podLogs(ns, String(webPod), { container: 'guard' });
+      expect(before).toContain('"message":"guard started"');
+      expect(findingsIn(before).map((f) => f.message)).toEqual([]);
+      // Someone opens a shell in the web container and talks to the cache, which web never declared.
+      const cacheIp = await clusterIp(client, `${ns}-redis`, 'cache');
+      const execAt = Date.now();
+      const exec = kubectl(['-n', ns, 'exec', String(webPod), '-c', 'web', '--', 'sh', '-c', `sleep 3 | nc ${cacheIp} 6379`]);
+      expect(exec.status, exec.stderr).toBe(0);
+      let found: ReturnType<typeof findingsIn> = [];
+      for (let i = 0; i < 20; i++) {
+        found = findingsIn(await client.podLogs(ns, String(webPod), { container: 'guard' }));
+        if (['shell_spawned', 'network_tool_spawned', 'undeclared_outbound_connection'].every((r) => found.some((f) => f.guard?.rule === r))) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const shell = found.find((f) => f.guard?.rule === 'shell_spawned');
+      expect(shell?.guard?.evidence?.['proc.cmdline']).toBe(`sh -c sleep 3 | nc ${cacheIp} 6379`);
+      expect(Date.parse(String(shell?.timestamp)) - execAt).toBeLessThan(2000);
+      expect(found.find((f) => f.guard?.rule === 'network_tool_spawned')?.guard?.evidence?.['proc.program']).toBe('nc');
+      const connection = found.find((f) => f.guard?.rule === 'undeclared_outbound_connection');
+      expect(connection?.guard?.evidence).toMatchObject({ 'fd.rip': cacheIp, 'fd.rport': 6379 });
     }, 120_000);
 
     it('scales the api above its HPA minimum under a bounded load, through metrics-server', async () => {

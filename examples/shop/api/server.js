@@ -1,5 +1,6 @@
 // The shop API: products (cached in Redis Cluster) and checkout.
 import { createServer } from 'node:http';
+import { startGuardFromEnv } from '@nimbus/guard';
 import {
   configFromEnv,
   createCache,
@@ -24,6 +25,8 @@ const config = configFromEnv({
 const logger = createLogger({ level: config.LOG_LEVEL, base: { service: 'api' } });
 const metrics = createMetrics({ service: process.env.NIMBUS_SERVICE ?? 'api' });
 const health = createHealth();
+// The runtime guard inside this process, when the spec turns it on (security.guard.mode: in-process).
+await startGuardFromEnv({ logger, metrics });
 const cache = config.REDIS_URL
   ? createCache({
       nodes: [{ host: new URL(config.REDIS_URL).hostname, port: Number(new URL(config.REDIS_URL).port || 6379) }],

@@ -141,6 +141,7 @@ const valueFields: Record<string, FieldSpec> = {
   'fd.owner_known': { type: 'boolean', doc: 'The owning process was found (a closed socket has none).', events: FD_EVENTS },
   'fs.path': { type: 'string', doc: 'File path as the service sees it.', events: ['file'] },
   'fs.mode': { type: 'string', doc: 'Permission bits in octal, e.g. 0777.', events: ['file'] },
+  'fs.type': { type: 'string', doc: 'file, directory or other.', events: ['file'] },
   'fs.uid': { type: 'number', doc: 'Owner user id.', events: ['file'] },
   'fs.world_writable': { type: 'boolean', doc: 'Anyone may write it (and it is not a sticky directory).', events: ['file'] },
   'fs.executable': { type: 'boolean', doc: 'A regular file with an execute bit.', events: ['file'] },

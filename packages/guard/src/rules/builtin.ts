@@ -61,8 +61,10 @@ export const BUILTIN_RULES = `
   tags: [network, mitre_persistence]
 
 - rule: world_writable_file
-  desc: A file or directory in the service's paths became writable by anyone.
-  condition: evt.type = file and fs.world_writable and (fs.became_world_writable or evt.initial)
+  desc: >-
+    A file or directory in the service's paths became writable by anyone, or a file already is.
+    Directories the platform made so (an emptyDir volume is 0777) are not reported for being there.
+  condition: evt.type = file and fs.world_writable and (fs.became_world_writable or (evt.initial and fs.type = file))
   output: "World-writable file %fs.path (mode=%fs.mode uid=%fs.uid)"
   severity: medium
   tags: [filesystem]

@@ -136,6 +136,7 @@ export class FileWatch {
         values: {
           'fs.path': path,
           'fs.mode': `0${(st.mode & 0o7777).toString(8).padStart(3, '0')}`,
+          'fs.type': now_.isFile ? 'file' : now_.isDirectory ? 'directory' : 'other',
           'fs.uid': st.uid,
           'fs.world_writable': now_.worldWritable,
           'fs.executable': now_.executable,
