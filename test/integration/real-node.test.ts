@@ -279,7 +279,15 @@ describe('the real node', () => {
       const tag = `t${Date.now().toString(36)}`;
       // The guard sidecar's image, from this checkout, on the same Node base as the services.
       execFileSync(process.execPath, [join(root, 'scripts/bundle-guard.mjs')], { stdio: 'pipe' });
-      docker(['build', '-q', '--build-arg', 'RUNTIME_IMAGE=nimbus-test/node:20', '-t', `nimbus-test/guard:${tag}`, join(root, 'packages/guard')]);
+      docker([
+        'build',
+        '-q',
+        '--build-arg',
+        'RUNTIME_IMAGE=nimbus-test/node:20',
+        '-t',
+        `nimbus-test/guard:${tag}`,
+        join(root, 'packages/guard'),
+      ]);
       const guardImage = pushed(`nimbus-test/guard:${tag}`, `nimbus/guard:${tag}`);
       const spec = readFileSync(join(dir, 'nimbus.yaml'), 'utf8')
         .replace('guard: { mode: sidecar }', `guard: { mode: sidecar, image: ${guardImage} }`)
@@ -396,7 +404,15 @@ describe('the real node', () => {
         log
           .split('\n')
           .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as { message: string; time?: string; timestamp?: string; guard?: { rule?: string; evidence?: Record<string, unknown> } })
+          .map(
+            (l) =>
+              JSON.parse(l) as {
+                message: string;
+                time?: string;
+                timestamp?: string;
+                guard?: { rule?: string; evidence?: Record<string, unknown> };
+              },
+          )
           .filter((l) => l.guard?.rule);
       // The api guards itself in-process; web has the sidecar. After the traffic of the tests above: no finding.
       for (const pod of running(await podsOf('api'))) {
@@ -417,7 +433,10 @@ describe('the real node', () => {
       let found: ReturnType<typeof findingsIn> = [];
       for (let i = 0; i < 20; i++) {
         found = findingsIn(await client.podLogs(ns, String(webPod), { container: 'guard' }));
-        if (['shell_spawned', 'network_tool_spawned', 'undeclared_outbound_connection'].every((r) => found.some((f) => f.guard?.rule === r))) break;
+        if (
+          ['shell_spawned', 'network_tool_spawned', 'undeclared_outbound_connection'].every((r) => found.some((f) => f.guard?.rule === r))
+        )
+          break;
         await new Promise((r) => setTimeout(r, 500));
       }
       const shell = found.find((f) => f.guard?.rule === 'shell_spawned');

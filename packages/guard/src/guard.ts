@@ -3,7 +3,7 @@ import { readlinkSync } from 'node:fs';
 import type { Logger, Metrics } from '@nimbus/runtime';
 import { DeclaredDestinations, type GuardContract, parseNameservers, type Resolve } from './contract.js';
 import type { GuardEvent } from './events.js';
-import { asyncReader, type ProcReader, syncReader } from './proc.js';
+import { asyncReader, hybridReader, type ProcReader, syncReader } from './proc.js';
 import { type Finding, Reporter } from './reporter.js';
 import { BUILTIN_RULES, BUILTIN_RULES_FILE } from './rules/builtin.js';
 import { type CompiledRule, RuleSet } from './rules/ruleset.js';
@@ -35,12 +35,16 @@ export interface GuardOptions {
   watchPaths?: string[];
   /** Sockets, files and rules every this many ms (default 1000). */
   intervalMs?: number;
-  /** New processes are looked for every this many ms (default 20: one small read when nothing started). */
+  /** New processes are looked for every this many ms (default 100: one small read when nothing started; a process must live about this long to be seen, except those the service starts itself, which the child_process hook reports). */
   spawnWatchMs?: number;
   /** CPU, memory, disk and network every this many ms (default 5000). */
   usageIntervalMs?: number;
-  /** Read /proc asynchronously (default for 'self', so the service's event loop never waits) or synchronously (cheapest, for a dedicated process). */
-  io?: 'async' | 'sync';
+  /**
+   * How /proc is read: 'sync' (cheapest, for a process of its own: sidecar, host), 'hybrid' (the
+   * default inside a service: small reads synchronous, the slow socket tables on the thread pool, so
+   * the event loop never waits on them), or 'async' (everything on the thread pool).
+   */
+  io?: 'async' | 'sync' | 'hybrid';
   webhook?: string;
   dedupWindowMs?: number;
   perRulePerMinute?: number;
@@ -133,7 +137,8 @@ function socketAttribution(target: GuardTarget, anchor: number, procRoot: string
 export async function startGuard(o: GuardOptions): Promise<Guard> {
   const rules = loadRules(o.rules, o.builtin ?? true);
   const procRoot = o.procRoot ?? '/proc';
-  const reader: ProcReader = (o.io ?? (o.target === 'self' ? 'async' : 'sync')) === 'sync' ? syncReader : asyncReader;
+  const readers = { sync: syncReader, async: asyncReader, hybrid: hybridReader };
+  const reader: ProcReader = readers[o.io ?? (o.target === 'self' ? 'hybrid' : 'sync')];
   const processes = new ProcessTable(reader, scopeOf(o.target), procRoot);
   const reporter = new Reporter({
     logger: o.logger,
@@ -232,7 +237,7 @@ export async function startGuard(o: GuardOptions): Promise<Guard> {
     schedule();
   };
   const unhook = o.target === 'self' && o.hookChildProcesses !== false ? hookChildProcesses(processes) : () => {};
-  loop(o.spawnWatchMs ?? 20, spawnPoll);
+  loop(o.spawnWatchMs ?? 100, spawnPoll);
   loop(o.intervalMs ?? 1000, fullSample);
   o.logger?.info('guard started', {
     guard: {

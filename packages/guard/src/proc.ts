@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, readlinkSync, type Stats, type StatsFs, statfsSync, statSync } from 'node:fs';
-import { readdir, readFile, readlink, stat, statfs } from 'node:fs/promises';
+import { openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats, type StatsFs, statfsSync, statSync } from 'node:fs';
+import { type FileHandle, open, readdir, readFile, readlink, stat, statfs } from 'node:fs/promises';
 
 /**
  * How the sampler touches /proc and the file system. The sampler is written once against this
@@ -14,7 +14,11 @@ export interface ProcReader {
   link(path: string): Promise<string | undefined>;
   stat(path: string): Promise<Stats | undefined>;
   statfs(path: string): Promise<StatsFs | undefined>;
+  /** A small file read again and again (/proc/loadavg): kept open and re-read from offset 0, one system call. */
+  reread(path: string): Promise<string | undefined>;
 }
+
+const REREAD_BYTES = 256;
 
 const gone = () => undefined;
 
@@ -24,6 +28,21 @@ export const asyncReader: ProcReader = {
   link: (path) => readlink(path).catch(gone),
   stat: (path) => stat(path).catch(gone),
   statfs: (path) => statfs(path).catch(gone),
+  reread: (() => {
+    const handles = new Map<string, Promise<FileHandle | undefined>>();
+    const buffer = Buffer.alloc(REREAD_BYTES);
+    return async (path: string) => {
+      let handle = handles.get(path);
+      if (!handle) {
+        handle = open(path, 'r').catch(gone);
+        handles.set(path, handle);
+      }
+      const h = await handle;
+      if (!h) return readFile(path, 'latin1').catch(gone);
+      const { bytesRead } = await h.read(buffer, 0, REREAD_BYTES, 0);
+      return buffer.toString('latin1', 0, bytesRead);
+    };
+  })(),
 };
 
 function attempt<T>(read: () => T): Promise<T | undefined> {
@@ -40,6 +59,19 @@ export const syncReader: ProcReader = {
   link: (path) => attempt(() => readlinkSync(path)),
   stat: (path) => attempt(() => statSync(path)),
   statfs: (path) => attempt(() => statfsSync(path)),
+  reread: (() => {
+    const fds = new Map<string, number>();
+    const buffer = Buffer.alloc(REREAD_BYTES);
+    return (path: string) =>
+      attempt(() => {
+        let fd = fds.get(path);
+        if (fd === undefined) {
+          fd = openSync(path, 'r');
+          fds.set(path, fd);
+        }
+        return buffer.toString('latin1', 0, readSync(fd, buffer, 0, REREAD_BYTES, 0));
+      });
+  })(),
 };
 
 /** The fields of /proc/PID/stat the guard uses. */
@@ -237,3 +269,16 @@ export function parsePortRange(text: string | undefined): [number, number] {
   const [low, high] = (text ?? '').trim().split(/\s+/).map(Number);
   return low && high ? [low, high] : [32768, 60999];
 }
+
+/** The socket tables: reading one walks the kernel's whole connection hash, milliseconds however few sockets there are. */
+const SLOW_FILES = /\/net\/(tcp|udp)6?$/;
+
+/**
+ * Inside a service: the small /proc reads (a few microseconds each) are synchronous, which costs
+ * the least; the socket tables, the one read slow enough to be felt, go to the thread pool so the
+ * service's event loop never waits for them.
+ */
+export const hybridReader: ProcReader = {
+  ...syncReader,
+  text: (path) => (SLOW_FILES.test(path) ? asyncReader.text(path) : syncReader.text(path)),
+};

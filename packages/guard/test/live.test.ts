@@ -149,7 +149,8 @@ describe('the guard inside a service process', () => {
     const bad = tcpConnect(undeclaredPort, '127.0.0.1');
     sockets.push(bad);
     await new Promise((r) => bad.once('connect', r));
-    const f = await expectFinding('undeclared_outbound_connection', since, (x) => x.evidence['fd.rport'] === undeclaredPort);
+    const ours = (x: Finding) => x.evidence['fd.rport'] === undeclaredPort && x.evidence['proc.pid'] === process.pid;
+    const f = await expectFinding('undeclared_outbound_connection', since, ours);
     expect(f.evidence).toMatchObject({ 'fd.rip': '127.0.0.1', 'proc.pid': process.pid, 'fd.l4proto': 'tcp' });
     await new Promise((r) => setTimeout(r, 1200));
     expect(
@@ -195,17 +196,16 @@ describe('the guard inside a service process', () => {
   });
 
   it('repeats a finding only after its window', async () => {
-    const before = findings.filter(
-      (f) => f.finding.rule === 'undeclared_outbound_connection' && f.finding.evidence['fd.rport'] === undeclaredPort,
-    ).length;
+    const ours = (f: { finding: Finding }) =>
+      f.finding.rule === 'undeclared_outbound_connection' &&
+      f.finding.evidence['fd.rport'] === undeclaredPort &&
+      f.finding.evidence['proc.pid'] === process.pid;
+    const before = findings.filter(ours).length;
     // The same connection again from the same process: same output, so deduplicated.
     const again = tcpConnect(undeclaredPort, '127.0.0.1');
     sockets.push(again);
     await new Promise((r) => again.once('connect', r));
     await new Promise((r) => setTimeout(r, 1500));
-    const after = findings.filter(
-      (f) => f.finding.rule === 'undeclared_outbound_connection' && f.finding.evidence['fd.rport'] === undeclaredPort,
-    ).length;
-    expect(after).toBe(before);
+    expect(findings.filter(ours).length, findings.filter(ours).map((f) => f.finding.output).join('\n')).toBe(before);
   });
 });

@@ -39,7 +39,7 @@ export interface GuardCommandOptions {
 /** Guard library errors as the CLI's coded errors, with the file and line they name. */
 function asNimbusError(err: unknown): unknown {
   if (err instanceof GuardRuleError)
-    return new NimbusError('NIMBUS_GUARD_RULE', err.message.slice(err.message.indexOf(': ') + 2), {
+    return new NimbusError('NIMBUS_GUARD_RULE', err.reason, {
       location: { file: err.file, line: err.line, column: err.column },
       hint: err.hint,
     });

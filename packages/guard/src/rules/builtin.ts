@@ -51,6 +51,8 @@ export const BUILTIN_RULES = `
   condition: evt.type = connect and contract.loaded and not fd.declared
   output: "Outbound connection to an undeclared destination %fd.l4proto %fd.rip:%fd.rport (state=%fd.state exe=%proc.exe cmdline=%proc.cmdline pid=%proc.pid)"
   severity: high
+  # The same program to the same destination is one finding, whatever state each connection was seen in.
+  key: "%proc.exe %fd.l4proto %fd.rip:%fd.rport"
   tags: [network, mitre_exfiltration]
 
 - rule: undeclared_listener
@@ -58,6 +60,7 @@ export const BUILTIN_RULES = `
   condition: evt.type = listen and contract.loaded and not fd.declared
   output: "Listening on an undeclared port %fd.l4proto %fd.lip:%fd.lport (exe=%proc.exe cmdline=%proc.cmdline pid=%proc.pid)"
   severity: high
+  key: "%proc.exe %fd.l4proto %fd.lport"
   tags: [network, mitre_persistence]
 
 - rule: world_writable_file

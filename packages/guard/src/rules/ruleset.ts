@@ -48,10 +48,11 @@ export class GuardRuleError extends Error {
     readonly file: string,
     readonly line: number,
     readonly column: number,
-    message: string,
+    /** The fault alone, without its place or hint. */
+    readonly reason: string,
     readonly hint?: string,
   ) {
-    super(`${file}:${line}:${column}: ${message}${hint ? ` (${hint})` : ''}`);
+    super(`${file}:${line}:${column}: ${reason}${hint ? ` (${hint})` : ''}`);
     this.name = 'GuardRuleError';
   }
 }

@@ -13,8 +13,8 @@ interface Entry {
   startTime: number;
   inScope: boolean;
   info: ProcessInfo | undefined;
-  /** When the guard first saw it; young processes are looked at again, since a fork becomes its program only at exec. */
-  seenAt: number;
+  /** When it started (ms since the epoch); young processes are looked at again, since a fork becomes its program only at exec. */
+  startedAt: number;
   /** A fork that has not exec'd yet: reported once it has, or once it has lived long enough to be what it is. */
   pending: boolean;
 }
@@ -30,6 +30,7 @@ const YOUNG_MS = 2000;
 export class ProcessTable {
   private readonly entries = new Map<number, Entry>();
   private lastPid = -1;
+  private bootTime: number | undefined;
   private readonly hooked: GuardEvent[] = [];
 
   constructor(
@@ -94,14 +95,14 @@ export class ProcessTable {
       parent,
     };
     if (info.argv.length === 0) info.argv = argv;
-    this.entries.set(pid, { startTime: info.startTime, inScope: true, info, seenAt: now, pending: false });
+    this.entries.set(pid, { startTime: info.startTime, inScope: true, info, startedAt: now, pending: false });
     this.hooked.push(spawnEvent(info, now, false));
   }
 
   /** New processes since the last call (all of them, marked initial, on the first). */
   async poll(now: number, initial = false): Promise<GuardEvent[]> {
     const events: GuardEvent[] = this.hooked.splice(0);
-    const loadavg = await this.reader.text(`${this.procRoot}/loadavg`);
+    const loadavg = await this.reader.reread(`${this.procRoot}/loadavg`);
     const lastPid = loadavg ? parseLastPid(loadavg) : Number.NaN;
     if (initial || lastPid !== this.lastPid || Number.isNaN(lastPid)) {
       this.lastPid = lastPid;
@@ -133,7 +134,13 @@ export class ProcessTable {
     const ordered = [...stats.entries()].sort((a, b) => a[1].startTime - b[1].startTime || a[0] - b[0]);
     for (const [pid, stat] of ordered) {
       const inScope = this.decideScope(pid, stat.ppid, stat.comm);
-      const entry: Entry = { startTime: stat.startTime, inScope, info: undefined, seenAt: now, pending: false };
+      const entry: Entry = {
+        startTime: stat.startTime,
+        inScope,
+        info: undefined,
+        startedAt: await this.startedAt(stat.startTime, now),
+        pending: false,
+      };
       this.entries.set(pid, entry);
       if (!inScope) continue;
       entry.info = await this.describe(pid, stat);
@@ -183,10 +190,19 @@ export class ProcessTable {
     };
   }
 
+  /** When a process started, from its start time in clock ticks after boot. */
+  private async startedAt(startTicks: number, now: number): Promise<number> {
+    if (this.bootTime === undefined) {
+      const uptime = Number.parseFloat((await this.reader.text(`${this.procRoot}/uptime`)) ?? '');
+      this.bootTime = Number.isFinite(uptime) ? now - uptime * 1000 : 0;
+    }
+    return this.bootTime ? this.bootTime + startTicks * 10 : now;
+  }
+
   /** A young process whose program changed has exec'd: that is a new program to judge. */
   private async recheckYoung(now: number, events: GuardEvent[]): Promise<void> {
     for (const [pid, entry] of this.entries) {
-      if (!entry.inScope || !entry.info || now - entry.seenAt > YOUNG_MS) {
+      if (!entry.inScope || !entry.info || now - entry.startedAt > YOUNG_MS) {
         if (entry.pending && entry.info) {
           entry.pending = false;
           events.push(spawnEvent(entry.info, now, false));

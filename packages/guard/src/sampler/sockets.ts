@@ -30,12 +30,24 @@ const TABLES: [string, L4Proto, 4 | 6][] = [
   ['udp6', 'udp', 6],
 ];
 
+/** TCP's ActiveOpens counter from /proc/net/snmp: it rises with every connect(). */
+function activeOpens(snmp: string | undefined): string | undefined {
+  const lines = (snmp ?? '').split('\n').filter((l) => l.startsWith('Tcp:'));
+  const names = lines[0]?.split(' ') ?? [];
+  return lines[1]?.split(' ')[names.indexOf('ActiveOpens')];
+}
+
+/** Samples between unconditional reads of the socket tables. */
+const FULL_READ_EVERY = 30;
+
 const unspecified = (ip: string) => ip === '0.0.0.0' || ip === '::';
 
 export class SocketWatch {
   private readonly seen = new Map<string, number>();
   private generation = 0;
   private ephemeral: [number, number] | undefined;
+  private signature: string | undefined;
+  private samplesSinceRead = 0;
 
   constructor(private readonly o: SocketOptions) {}
 
@@ -43,7 +55,33 @@ export class SocketWatch {
     return this.o.procRoot ?? '/proc';
   }
 
+  /**
+   * Whether the socket tables may have changed. Reading /proc/net/tcp walks the kernel's whole
+   * connection hash (milliseconds, however few sockets there are), so it is read only when the
+   * network's counters moved: a connect() raises ActiveOpens, a new listener or socket changes the
+   * in-use and allocated counts. Every FULL_READ_EVERY samples the tables are read regardless, so a
+   * change the counters happen to hide is seen late, never missed.
+   */
+  private async changed(anchor: number): Promise<boolean> {
+    const [sockstat, sockstat6, snmp] = await Promise.all([
+      this.o.reader.text(`${this.procRoot}/${anchor}/net/sockstat`),
+      this.o.reader.text(`${this.procRoot}/${anchor}/net/sockstat6`),
+      this.o.reader.text(`${this.procRoot}/${anchor}/net/snmp`),
+    ]);
+    // Sockets in use and allocated, per protocol; not memory (moves with every packet) nor TIME_WAIT (expires on its own).
+    const counts = [...`${sockstat ?? ''}${sockstat6 ?? ''}`.matchAll(/(\w+): inuse (\d+)(?: orphan \d+ tw \d+ alloc (\d+))?/g)].map((m) =>
+      m.slice(1).join(' '),
+    );
+    const signature = `${activeOpens(snmp)}|${counts.join('|')}`;
+    const due = ++this.samplesSinceRead >= FULL_READ_EVERY;
+    if (signature === this.signature && !due) return false;
+    this.signature = signature;
+    this.samplesSinceRead = 0;
+    return true;
+  }
+
   async sample(anchor: number, now: number, initial: boolean): Promise<GuardEvent[]> {
+    if (!initial && !(await this.changed(anchor))) return [];
     this.ephemeral ??= parsePortRange(await this.o.reader.text(`${this.procRoot}/sys/net/ipv4/ip_local_port_range`));
     const rows: SocketRow[] = [];
     for (const [file, proto, family] of TABLES) {
@@ -90,9 +128,14 @@ export class SocketWatch {
     const declaredAs = new Map<SocketRow, string | undefined>();
     for (const r of outbound) declaredAs.set(r, contract ? await contract.matchFresh(r.remoteIp, r.remotePort) : undefined);
     for (const r of listeners) declaredAs.set(r, contract?.listens(r.localPort, r.proto));
-    // Owners are looked up for what a rule will report (undeclared) or what scope depends on.
+    // Owners are looked up for what a rule will report (undeclared) or what scope depends on. On a
+    // shared network a socket of a user no watched process runs as cannot be theirs: not looked up.
+    const uids = this.o.attribution === 'owned' ? new Set(this.o.processes.inScope().flatMap((p) => [p.uid, p.euid])) : undefined;
     const wanted = new Set<number>();
-    for (const [r, as] of declaredAs) if (r.inode !== 0 && (as === undefined || this.o.attribution === 'owned')) wanted.add(r.inode);
+    for (const [r, as] of declaredAs) {
+      if (r.inode === 0 || (uids && !uids.has(r.uid))) continue;
+      if (as === undefined || this.o.attribution === 'owned') wanted.add(r.inode);
+    }
     const owners = await this.o.processes.ownersOf(wanted);
     const own = this.o.excludeOwnSockets && wanted.size > 0 ? await this.ownInodes() : undefined;
     const events: GuardEvent[] = [];
