@@ -58,15 +58,8 @@ export function parseContract(text: string, where: string): GuardContract {
     throw new ContractError(where, 'a contract is an object with `service`, `listen` and `connect`');
   const listen = c.listen ?? [];
   const connect = c.connect ?? [];
-  if (!Array.isArray(listen) || !listen.every((p) => isPort(p?.port)))
-    throw new ContractError(where, '`listen` must be a list of { port, protocol }');
-  if (!Array.isArray(connect) || !connect.every((d) => typeof d?.name === 'string'))
-    throw new ContractError(where, '`connect` must be a list of { name, hosts?, cidrs?, ports? }');
-  for (const d of connect) {
-    if (d.ports && !d.ports.every(isPort)) throw new ContractError(where, `ports of '${d.name}' must be port numbers`);
-    for (const cidr of d.cidrs ?? [])
-      if (!parseCidr(cidr)) throw new ContractError(where, `'${cidr}' of '${d.name}' is not an address range`);
-  }
+  checkListen(listen, where);
+  checkConnect(connect, where);
   return {
     service: c.service,
     namespace: c.namespace,
@@ -74,6 +67,21 @@ export function parseContract(text: string, where: string): GuardContract {
     connect,
     ignoreUids: Array.isArray(c.ignoreUids) ? c.ignoreUids.filter(Number.isInteger) : undefined,
   };
+}
+
+function checkListen(listen: unknown, where: string): asserts listen is ContractPort[] {
+  if (!Array.isArray(listen) || !listen.every((p) => isPort(p?.port)))
+    throw new ContractError(where, '`listen` must be a list of { port, protocol }');
+}
+
+function checkConnect(connect: unknown, where: string): asserts connect is ContractDestination[] {
+  if (!Array.isArray(connect) || !connect.every((d) => typeof d?.name === 'string'))
+    throw new ContractError(where, '`connect` must be a list of { name, hosts?, cidrs?, ports? }');
+  for (const d of connect as ContractDestination[]) {
+    if (d.ports && !d.ports.every(isPort)) throw new ContractError(where, `ports of '${d.name}' must be port numbers`);
+    const bad = (d.cidrs ?? []).find((cidr) => !parseCidr(cidr));
+    if (bad) throw new ContractError(where, `'${bad}' of '${d.name}' is not an address range`);
+  }
 }
 
 function addressValue(ip: string): { family: 4 | 6; value: bigint } | undefined {

@@ -69,35 +69,39 @@ function positiveInt(env: NodeJS.ProcessEnv, variable: string): number | undefin
   return n;
 }
 
+function contractFromEnv(env: NodeJS.ProcessEnv): GuardContract | undefined {
+  if (env[GUARD_ENV.contract]) return parseContract(env[GUARD_ENV.contract] as string, GUARD_ENV.contract);
+  const file = env[GUARD_ENV.contractFile];
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new GuardSettingsError(GUARD_ENV.contractFile, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  return parseContract(text, file);
+}
+
+function targetFromEnv(env: NodeJS.ProcessEnv): GuardTarget | undefined {
+  const text = env[GUARD_ENV.target];
+  if (!text) return undefined;
+  if (text === 'pod' || text === 'self') return text;
+  const pid = Number(text);
+  if (!Number.isInteger(pid) || pid <= 0) throw new GuardSettingsError(GUARD_ENV.target, `'${text}' is not pod, self or a pid`);
+  return { pid };
+}
+
+const MODES = ['in-process', 'sidecar', 'off'];
+
 /** Reads the guard's settings; throws GuardSettingsError naming the variable at fault. */
 export function guardSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): GuardSettings {
   const mode = env[GUARD_ENV.mode] || undefined;
-  if (mode !== undefined && mode !== 'in-process' && mode !== 'sidecar' && mode !== 'off')
-    throw new GuardSettingsError(GUARD_ENV.mode, `'${mode}' is not one of in-process, sidecar, off`);
-  let contract: GuardContract | undefined;
-  if (env[GUARD_ENV.contract]) contract = parseContract(env[GUARD_ENV.contract] as string, GUARD_ENV.contract);
-  else if (env[GUARD_ENV.contractFile]) {
-    const file = env[GUARD_ENV.contractFile] as string;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new GuardSettingsError(GUARD_ENV.contractFile, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`);
-    }
-    contract = parseContract(text, file);
-  }
-  const targetText = env[GUARD_ENV.target];
-  let target: GuardTarget | undefined;
-  if (targetText === 'pod' || targetText === 'self') target = targetText;
-  else if (targetText) {
-    const pid = Number(targetText);
-    if (!Number.isInteger(pid) || pid <= 0) throw new GuardSettingsError(GUARD_ENV.target, `'${targetText}' is not pod, self or a pid`);
-    target = { pid };
-  }
+  if (mode !== undefined && !MODES.includes(mode))
+    throw new GuardSettingsError(GUARD_ENV.mode, `'${mode}' is not one of ${MODES.join(', ')}`);
   return {
     mode: mode === 'off' ? undefined : (mode as GuardSettings['mode']),
-    target,
-    contract,
+    target: targetFromEnv(env),
+    contract: contractFromEnv(env),
     rules: (list(env[GUARD_ENV.rules]) ?? []).map((f) => readRuleFile(f, GUARD_ENV.rules)),
     watchPaths: list(env[GUARD_ENV.watch]),
     webhook: env[GUARD_ENV.webhook] || undefined,

@@ -129,6 +129,56 @@ function socketAttribution(target: GuardTarget, anchor: number, procRoot: string
   return inContainer ? 'netns' : 'owned';
 }
 
+/** Synchronous reads for a process of its own; hybrid inside a service, so the event loop never waits on the slow ones. */
+function readerFor(o: GuardOptions): ProcReader {
+  const readers = { sync: syncReader, async: asyncReader, hybrid: hybridReader };
+  return readers[o.io ?? (o.target === 'self' ? 'hybrid' : 'sync')];
+}
+
+/** The service's working directory (its code, usually) and /tmp. */
+async function defaultWatchPaths(o: GuardOptions, reader: ProcReader, anchor: number, procRoot: string): Promise<string[]> {
+  const cwd = o.target === 'self' ? process.cwd() : await reader.link(`${procRoot}/${anchor}/cwd`);
+  return [...new Set([cwd && cwd !== '/' ? cwd : undefined, '/tmp'].filter((p): p is string => !!p))];
+}
+
+/** Rules applied to a batch of events; the reporter decides what is a new finding. */
+function judgeWith(rules: readonly CompiledRule[], reporter: Reporter): ((batch: GuardEvent[]) => Finding[]) & { count: number } {
+  const judge = (batch: GuardEvent[]): Finding[] => {
+    const out: Finding[] = [];
+    for (const event of batch)
+      for (const rule of rules) {
+        const finding = rule.matches(event) ? reporter.report(rule, event) : undefined;
+        if (finding) out.push(finding);
+      }
+    judge.count += out.length;
+    return out;
+  };
+  judge.count = 0;
+  return judge;
+}
+
+/** Runs `work` every `every` ms, never overlapping itself, on unref'd timers; returns the stop function. */
+function repeat(every: number, work: () => Promise<unknown>, onError: (err: unknown) => void): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(async () => {
+      try {
+        await work();
+      } catch (err) {
+        onError(err);
+      }
+      if (!stopped) schedule();
+    }, every);
+    timer.unref();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
 /**
  * Starts the guard: a baseline sample (existing processes, sockets, world-writable files), then
  * a fast loop for new processes and a slower one for sockets, files and usage. Every timer is
@@ -137,17 +187,9 @@ function socketAttribution(target: GuardTarget, anchor: number, procRoot: string
 export async function startGuard(o: GuardOptions): Promise<Guard> {
   const rules = loadRules(o.rules, o.builtin ?? true);
   const procRoot = o.procRoot ?? '/proc';
-  const readers = { sync: syncReader, async: asyncReader, hybrid: hybridReader };
-  const reader: ProcReader = readers[o.io ?? (o.target === 'self' ? 'hybrid' : 'sync')];
+  const reader = readerFor(o);
   const processes = new ProcessTable(reader, scopeOf(o.target), procRoot);
-  const reporter = new Reporter({
-    logger: o.logger,
-    metrics: o.metrics,
-    webhook: o.webhook,
-    dedupWindowMs: o.dedupWindowMs,
-    perRulePerMinute: o.perRulePerMinute,
-    onFinding: o.onFinding,
-  });
+  const reporter = new Reporter(o);
   const samples = o.metrics?.counter('nimbus_guard_samples_total', 'Samples the runtime guard has taken, by kind.', ['kind']);
   const sampleSeconds = o.metrics?.histogram(
     'nimbus_guard_sample_duration_seconds',
@@ -165,27 +207,13 @@ export async function startGuard(o: GuardOptions): Promise<Guard> {
   await contract?.refresh();
   const attribution = o.sockets ?? socketAttribution(o.target, anchor, procRoot);
   const sockets = new SocketWatch({ reader, processes, contract, attribution, excludeOwnSockets: o.target !== 'self', procRoot });
-  const cwd = o.target === 'self' ? process.cwd() : await reader.link(`${procRoot}/${anchor}/cwd`);
-  const watchPaths = o.watchPaths ?? [...new Set([cwd && cwd !== '/' ? cwd : undefined, '/tmp'].filter((p): p is string => !!p))];
+  const watchPaths = o.watchPaths ?? (await defaultWatchPaths(o, reader, anchor, procRoot));
   const files = new FileWatch({ reader, paths: watchPaths, rootPrefix: rootPrefix(anchor) });
   const usage = new UsageWatch(reader, processes, watchPaths, rootPrefix, procRoot);
 
-  let findings = 0;
   let sampleCount = 0;
   let spawnPolls = 0;
-  const judge = (batch: GuardEvent[]): Finding[] => {
-    const out: Finding[] = [];
-    for (const event of batch)
-      for (const rule of rules) {
-        if (!rule.matches(event)) continue;
-        const finding = reporter.report(rule, event);
-        if (finding) {
-          findings++;
-          out.push(finding);
-        }
-      }
-    return out;
-  };
+  const judge = judgeWith(rules, reporter);
   for (const e of events) e.values['contract.loaded'] = contract !== undefined;
   events.push(...(await sockets.sample(anchor, start, true)), ...(await files.start(start)));
   judge(events);
@@ -215,30 +243,9 @@ export async function startGuard(o: GuardOptions): Promise<Guard> {
     return judge(batch);
   };
 
-  let stopped = false;
-  const timers = new Set<NodeJS.Timeout>();
-  const loop = (every: number, work: () => Promise<unknown>) => {
-    const tick = async () => {
-      try {
-        await work();
-      } catch (err) {
-        o.logger?.error('guard: a sample failed', { error: (err as Error).message });
-      }
-      if (!stopped) schedule();
-    };
-    const schedule = () => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        void tick();
-      }, every);
-      t.unref();
-      timers.add(t);
-    };
-    schedule();
-  };
+  const onError = (err: unknown) => o.logger?.error('guard: a sample failed', { error: (err as Error).message });
   const unhook = o.target === 'self' && o.hookChildProcesses !== false ? hookChildProcesses(processes) : () => {};
-  loop(o.spawnWatchMs ?? 100, spawnPoll);
-  loop(o.intervalMs ?? 1000, fullSample);
+  const loops = [repeat(o.spawnWatchMs ?? 100, spawnPoll, onError), repeat(o.intervalMs ?? 1000, fullSample, onError)];
   o.logger?.info('guard started', {
     guard: {
       target: typeof o.target === 'object' ? `pid ${o.target.pid}` : o.target,
@@ -251,13 +258,17 @@ export async function startGuard(o: GuardOptions): Promise<Guard> {
 
   return {
     rules,
-    stats: () => ({ samples: sampleCount, spawnPolls, processes: processes.inScope().length, filesTracked: files.tracked, findings }),
+    stats: () => ({
+      samples: sampleCount,
+      spawnPolls,
+      processes: processes.inScope().length,
+      filesTracked: files.tracked,
+      findings: judge.count,
+    }),
     sampleNow: async () => [...(await spawnPoll()), ...(await fullSample())],
     stop: async () => {
-      stopped = true;
       unhook();
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      for (const stop of loops) stop();
       files.stop();
     },
   };

@@ -206,6 +206,12 @@ describe('the guard inside a service process', () => {
     sockets.push(again);
     await new Promise((r) => again.once('connect', r));
     await new Promise((r) => setTimeout(r, 1500));
-    expect(findings.filter(ours).length, findings.filter(ours).map((f) => f.finding.output).join('\n')).toBe(before);
+    expect(
+      findings.filter(ours).length,
+      findings
+        .filter(ours)
+        .map((f) => f.finding.output)
+        .join('\n'),
+    ).toBe(before);
   });
 });

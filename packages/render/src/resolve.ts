@@ -231,11 +231,13 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
       ...Object.entries(svc.jobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: undefined })),
       ...Object.entries(svc.cronJobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: spec.schedule })),
     ].sort((a, b) => (a.name < b.name ? -1 : 1)),
-    guard: resolveGuard(svc.security?.guard ?? defaults.security?.guard),
+    guard: resolveGuard(svc, defaults),
   };
 }
 
-function resolveGuard(guard: GuardSpec | undefined): ResolvedGuard | undefined {
+/** The service's own guard settings replace the app's defaults whole. */
+function resolveGuard(svc: ServiceSpec, defaults: Defaults): ResolvedGuard | undefined {
+  const guard: GuardSpec | undefined = svc.security?.guard ?? defaults.security?.guard;
   if (!guard || guard.mode === 'off') return undefined;
   return { mode: guard.mode, image: guard.image ?? NIMBUS_DEFAULTS.guardImage, watch: guard.watch, webhook: guard.webhook };
 }

@@ -36,34 +36,35 @@ type Token = { kind: 'word' | 'string' | 'op' | 'paren' | 'comma'; text: string;
 
 const OPERATORS = ['<=', '>=', '!=', '=', '<', '>'];
 
+/** The token at offset i, and where the next one starts. */
+function tokenAt(text: string, i: number): [Token, number] {
+  const c = text[i] as string;
+  if (c === '(' || c === ')') return [{ kind: 'paren', text: c, offset: i }, i + 1];
+  if (c === ',') return [{ kind: 'comma', text: c, offset: i }, i + 1];
+  if (c === '"' || c === "'") {
+    const end = text.indexOf(c, i + 1);
+    if (end < 0) throw new ConditionError('unterminated string', i, `close it with ${c}`);
+    return [{ kind: 'string', text: text.slice(i + 1, end), offset: i }, end + 1];
+  }
+  const op = OPERATORS.find((o) => text.startsWith(o, i));
+  if (op) return [{ kind: 'op', text: op, offset: i }, i + op.length];
+  let end = i;
+  while (end < text.length && !/[\s(),"'=<>!]/.test(text[end] as string)) end++;
+  if (end === i) throw new ConditionError(`unexpected '${c}'`, i);
+  return [{ kind: 'word', text: text.slice(i, end), offset: i }, end];
+}
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i] as string;
-    if (/\s/.test(c)) {
+    if (/\s/.test(text[i] as string)) {
       i++;
       continue;
     }
-    if (c === '(' || c === ')') tokens.push({ kind: 'paren', text: c, offset: i++ });
-    else if (c === ',') tokens.push({ kind: 'comma', text: c, offset: i++ });
-    else if (c === '"' || c === "'") {
-      const end = text.indexOf(c, i + 1);
-      if (end < 0) throw new ConditionError('unterminated string', i, `close it with ${c}`);
-      tokens.push({ kind: 'string', text: text.slice(i + 1, end), offset: i });
-      i = end + 1;
-    } else {
-      const op = OPERATORS.find((o) => text.startsWith(o, i));
-      if (op) {
-        tokens.push({ kind: 'op', text: op, offset: i });
-        i += op.length;
-        continue;
-      }
-      const start = i;
-      while (i < text.length && !/[\s(),"'=<>!]/.test(text[i] as string)) i++;
-      if (i === start) throw new ConditionError(`unexpected '${c}'`, i);
-      tokens.push({ kind: 'word', text: text.slice(start, i), offset: start });
-    }
+    const [token, next] = tokenAt(text, i);
+    tokens.push(token);
+    i = next;
   }
   return tokens;
 }
@@ -205,20 +206,20 @@ class Parser {
     if (open.text !== '(')
       throw new ConditionError(`expected '(' after 'in' but found '${open.text}'`, open.offset, 'e.g. proc.program in (sh, bash)');
     const values: (string | number | boolean)[] = [];
-    for (;;) {
-      const item = this.next("a value or ')'");
-      if (item.kind === 'paren' && item.text === ')') break;
-      if (item.kind === 'comma') continue;
-      if (item.kind !== 'word' && item.kind !== 'string') throw new ConditionError(`unexpected '${item.text}' in a list`, item.offset);
-      const list = item.kind === 'word' ? this.defs.lists.get(item.text) : undefined;
-      if (list) for (const v of list) values.push(this.typed({ ...item, kind: 'string', text: v }, type));
-      else values.push(this.typed(item, type));
-    }
+    for (let item = this.next("a value or ')'"); item.text !== ')' || item.kind !== 'paren'; item = this.next("a value or ')'"))
+      if (item.kind !== 'comma') values.push(...this.listItem(item, type));
     const set = new Set(values);
     return (e) => {
       const v = fieldValue(e, field);
       return v !== undefined && set.has(v);
     };
+  }
+
+  /** One item of an `in (...)` list: a value, or a declared list's values. */
+  private listItem(item: Token, type: string): (string | number | boolean)[] {
+    if (item.kind !== 'word' && item.kind !== 'string') throw new ConditionError(`unexpected '${item.text}' in a list`, item.offset);
+    const list = item.kind === 'word' ? this.defs.lists.get(item.text) : undefined;
+    return list ? list.map((v) => this.typed({ ...item, kind: 'string', text: v }, type)) : [this.typed(item, type)];
   }
 
   private typed(token: Token, type: string): string | number | boolean {

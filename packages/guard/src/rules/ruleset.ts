@@ -68,10 +68,64 @@ interface Source {
   lines: LineCounter;
 }
 
+type Fail = (node: Node | undefined, message: string, hint?: string) => never;
+interface Reader {
+  text: (key: string, required?: boolean) => string | undefined;
+  strings: (key: string) => string[] | undefined;
+  field: (key: string) => Node | undefined;
+  append: boolean;
+}
+type StoredRule = Rule & { conditionAt: Located<string> };
+
+/** `severity`, or Falco's `priority` mapped onto it. */
+function parseSeverity(read: Reader, fail: Fail): Severity | undefined {
+  const text = read.text('severity') ?? read.text('priority');
+  if (text === undefined) return undefined;
+  const lower = text.toLowerCase();
+  const severity = (SEVERITIES as readonly string[]).includes(lower) ? (lower as Severity) : FALCO_PRIORITIES[lower];
+  if (!severity) fail(read.field('severity') ?? read.field('priority'), `unknown severity '${text}'`, `one of ${SEVERITIES.join(', ')}`);
+  return severity;
+}
+
+function parseEnabled(node: Node | undefined, fail: Fail): boolean | undefined {
+  if (node === undefined) return undefined;
+  if (!(isScalar(node) && typeof node.value === 'boolean')) fail(node, '`enabled` must be true or false');
+  return (node as unknown as { value: boolean }).value;
+}
+
+/** A rule item over the rule of the same name before it (if any): what the item gives replaces, the rest stays. */
+function mergeRule(
+  name: string,
+  before: StoredRule | undefined,
+  given: {
+    read: Reader;
+    condition: string | undefined;
+    conditionAt: Located<string> | undefined;
+    output: string | undefined;
+    severity: Severity | undefined;
+    enabled: boolean | undefined;
+    file: string;
+  },
+): StoredRule {
+  const { read } = given;
+  return {
+    name,
+    description: read.text('desc') ?? before?.description ?? '',
+    condition: given.condition ?? (before?.condition as string),
+    conditionAt: given.conditionAt as Located<string>,
+    output: given.output as string,
+    severity: given.severity ?? before?.severity ?? 'medium',
+    tags: read.strings('tags') ?? before?.tags ?? [],
+    enabled: given.enabled ?? before?.enabled ?? true,
+    key: read.text('key') ?? before?.key,
+    source: before && given.condition === undefined ? before.source : given.file,
+  };
+}
+
 export class RuleSet {
   private readonly lists = new Map<string, string[]>();
   private readonly macros = new Map<string, Located<string>>();
-  private readonly rules = new Map<string, Rule & { conditionAt: Located<string> }>();
+  private readonly rules = new Map<string, StoredRule>();
   private readonly sources = new Map<string, Source>();
 
   /** Adds one rule file's items in order. Throws GuardRuleError naming the file and line of a fault. */
@@ -143,31 +197,11 @@ export class RuleSet {
     }
   }
 
-  private addRule(
-    item: YAMLMap,
-    file: string,
-    fail: (node: Node | undefined, message: string, hint?: string) => never,
-    read: {
-      text: (key: string, required?: boolean) => string | undefined;
-      strings: (key: string) => string[] | undefined;
-      field: (key: string) => Node | undefined;
-      append: boolean;
-    },
-  ): void {
+  private addRule(item: YAMLMap, file: string, fail: Fail, read: Reader): void {
     const name = read.text('rule', true) as string;
     const before = this.rules.get(name);
-    const severityText = read.text('severity') ?? read.text('priority');
-    let severity: Severity | undefined;
-    if (severityText !== undefined) {
-      const lower = severityText.toLowerCase();
-      severity = (SEVERITIES as readonly string[]).includes(lower) ? (lower as Severity) : FALCO_PRIORITIES[lower];
-      if (!severity)
-        fail(read.field('severity') ?? read.field('priority'), `unknown severity '${severityText}'`, `one of ${SEVERITIES.join(', ')}`);
-    }
-    const enabledNode = read.field('enabled');
-    if (enabledNode !== undefined && !(isScalar(enabledNode) && typeof enabledNode.value === 'boolean'))
-      fail(enabledNode, '`enabled` must be true or false');
-    const enabled = enabledNode === undefined ? undefined : (enabledNode as { value: boolean }).value;
+    const severity = parseSeverity(read, fail);
+    const enabled = parseEnabled(read.field('enabled'), fail);
     let condition = read.text('condition');
     if (condition !== undefined && read.append && before) condition = `(${before.condition}) ${condition}`;
     const conditionAt = condition !== undefined ? { value: condition, file, node: read.field('condition') } : before?.conditionAt;
@@ -176,18 +210,7 @@ export class RuleSet {
       if (condition === undefined) fail(item, `rule '${name}' has no \`condition\``);
       if (output === undefined) fail(item, `rule '${name}' has no \`output\``, 'e.g. output: "Shell started (%proc.cmdline)"');
     }
-    this.rules.set(name, {
-      name,
-      description: read.text('desc') ?? before?.description ?? '',
-      condition: condition ?? (before?.condition as string),
-      conditionAt: conditionAt as Located<string>,
-      output: output as string,
-      severity: severity ?? before?.severity ?? 'medium',
-      tags: read.strings('tags') ?? before?.tags ?? [],
-      enabled: enabled ?? before?.enabled ?? true,
-      key: read.text('key') ?? before?.key,
-      source: before && condition === undefined ? before.source : file,
-    });
+    this.rules.set(name, mergeRule(name, before, { read, condition, conditionAt, output, severity, enabled, file }));
   }
 
   /** Compiles every enabled rule; a fault in a condition names its file, line and column. */

@@ -124,28 +124,8 @@ export class FileWatch {
       this.watchDirectory(path);
       await this.relist(path, now, events);
     }
-    const was = before ? describeMode(before.mode) : undefined;
-    const becameWorldWritable = now_.worldWritable && !was?.worldWritable;
-    const becameExecutable = now_.executable && !was?.executable;
-    const interesting = initial ? now_.worldWritable : becameWorldWritable || becameExecutable;
-    if (interesting) {
-      events.push({
-        type: 'file',
-        time: now,
-        initial,
-        values: {
-          'fs.path': path,
-          'fs.mode': `0${(st.mode & 0o7777).toString(8).padStart(3, '0')}`,
-          'fs.type': now_.isFile ? 'file' : now_.isDirectory ? 'directory' : 'other',
-          'fs.uid': st.uid,
-          'fs.world_writable': now_.worldWritable,
-          'fs.executable': now_.executable,
-          'fs.became_world_writable': !initial && becameWorldWritable,
-          'fs.became_executable': !initial && becameExecutable,
-          'fs.new': !initial && !before,
-        },
-      });
-    }
+    const event = fileEvent(path, st, before, now, initial);
+    if (event) events.push(event);
     return entry;
   }
 
@@ -153,6 +133,37 @@ export class FileWatch {
   get truncated(): boolean {
     return this.full;
   }
+}
+
+/** An event when an entry became world-writable or executable (or, at the baseline, already is world-writable). */
+function fileEvent(
+  path: string,
+  st: { mode: number; uid: number },
+  before: Known | undefined,
+  now: number,
+  initial: boolean,
+): GuardEvent | undefined {
+  const mode = describeMode(st.mode);
+  const was = before ? describeMode(before.mode) : undefined;
+  const becameWorldWritable = !initial && mode.worldWritable && !was?.worldWritable;
+  const becameExecutable = !initial && mode.executable && !was?.executable;
+  if (!(initial ? mode.worldWritable : becameWorldWritable || becameExecutable)) return undefined;
+  return {
+    type: 'file',
+    time: now,
+    initial,
+    values: {
+      'fs.path': path,
+      'fs.mode': `0${(st.mode & 0o7777).toString(8).padStart(3, '0')}`,
+      'fs.type': mode.isFile ? 'file' : mode.isDirectory ? 'directory' : 'other',
+      'fs.uid': st.uid,
+      'fs.world_writable': mode.worldWritable,
+      'fs.executable': mode.executable,
+      'fs.became_world_writable': becameWorldWritable,
+      'fs.became_executable': becameExecutable,
+      'fs.new': !initial && !before,
+    },
+  };
 }
 
 function join(dir: string, name: string): string {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import type { GuardEvent, ProcessInfo } from '../events.js';
-import { type ProcReader, parseCmdline, parseLastPid, parseStat, parseStatusIds, socketInode } from '../proc.js';
+import { type ProcReader, type ProcStat, parseCmdline, parseLastPid, parseStat, parseStatusIds, socketInode } from '../proc.js';
 
 /**
  * Which processes the guard watches: a process and its descendants (in the service, or
@@ -112,9 +112,10 @@ export class ProcessTable {
     return events;
   }
 
-  private async relist(now: number, initial: boolean, events: GuardEvent[]): Promise<void> {
+  /** Lists /proc: forgets processes that ended, and returns the pids not seen before. */
+  private async freshPids(): Promise<number[] | undefined> {
     const names = await this.reader.list(this.procRoot);
-    if (!names) return;
+    if (!names) return undefined;
     const present = new Set<number>();
     const fresh: number[] = [];
     for (const name of names) {
@@ -125,33 +126,42 @@ export class ProcessTable {
       if (!this.entries.has(pid)) fresh.push(pid);
     }
     for (const pid of this.entries.keys()) if (!present.has(pid)) this.entries.delete(pid);
-    // Parents before children: a child is in a tree's scope when its parent is.
-    const stats = new Map<number, { ppid: number; startTime: number; comm: string; ttyNr: number }>();
+    return fresh;
+  }
+
+  private async relist(now: number, initial: boolean, events: GuardEvent[]): Promise<void> {
+    const fresh = await this.freshPids();
+    if (!fresh) return;
+    const stats: [number, ProcStat][] = [];
     for (const pid of fresh) {
       const stat = parseStat((await this.reader.text(`${this.procRoot}/${pid}/stat`)) ?? '');
-      if (stat) stats.set(pid, stat);
+      if (stat) stats.push([pid, stat]);
     }
-    const ordered = [...stats.entries()].sort((a, b) => a[1].startTime - b[1].startTime || a[0] - b[0]);
-    for (const [pid, stat] of ordered) {
-      const inScope = this.decideScope(pid, stat.ppid, stat.comm);
-      const entry: Entry = {
-        startTime: stat.startTime,
-        inScope,
-        info: undefined,
-        startedAt: await this.startedAt(stat.startTime, now),
-        pending: false,
-      };
-      this.entries.set(pid, entry);
-      if (!inScope) continue;
-      entry.info = await this.describe(pid, stat);
-      if (!entry.info) {
-        this.entries.delete(pid);
-        continue;
-      }
-      const parent = this.entries.get(stat.ppid)?.info;
-      entry.pending = !initial && !!parent && isUnexecFork(entry.info, parent);
-      if (!entry.pending) events.push(spawnEvent(entry.info, now, initial));
+    // Parents before children: a child is in a tree's scope when its parent is.
+    stats.sort((a, b) => a[1].startTime - b[1].startTime || a[0] - b[0]);
+    for (const [pid, stat] of stats) await this.admit(pid, stat, now, initial, events);
+  }
+
+  /** Records one new process; an in-scope one is described and, unless it is a fork not yet exec'd, reported. */
+  private async admit(pid: number, stat: ProcStat, now: number, initial: boolean, events: GuardEvent[]): Promise<void> {
+    const inScope = this.decideScope(pid, stat.ppid, stat.comm);
+    const entry: Entry = {
+      startTime: stat.startTime,
+      inScope,
+      info: undefined,
+      startedAt: await this.startedAt(stat.startTime, now),
+      pending: false,
+    };
+    this.entries.set(pid, entry);
+    if (!inScope) return;
+    entry.info = await this.describe(pid, stat);
+    if (!entry.info) {
+      this.entries.delete(pid);
+      return;
     }
+    const parent = this.entries.get(stat.ppid)?.info;
+    entry.pending = !initial && !!parent && isUnexecFork(entry.info, parent);
+    if (!entry.pending) events.push(spawnEvent(entry.info, now, initial));
   }
 
   private decideScope(pid: number, ppid: number, comm: string): boolean {
@@ -202,26 +212,32 @@ export class ProcessTable {
   /** A young process whose program changed has exec'd: that is a new program to judge. */
   private async recheckYoung(now: number, events: GuardEvent[]): Promise<void> {
     for (const [pid, entry] of this.entries) {
-      if (!entry.inScope || !entry.info || now - entry.startedAt > YOUNG_MS) {
-        if (entry.pending && entry.info) {
-          entry.pending = false;
-          events.push(spawnEvent(entry.info, now, false));
-        }
-        continue;
+      if (!entry.inScope || !entry.info) continue;
+      if (now - entry.startedAt <= YOUNG_MS) {
+        if (await this.reread(pid, entry)) events.push(spawnEvent(entry.info, now, false));
+      } else if (entry.pending) {
+        // Lived long enough as the copy of its parent to be what it is.
+        entry.pending = false;
+        events.push(spawnEvent(entry.info, now, false));
       }
-      const [exe, cmdline] = await Promise.all([
-        this.reader.link(`${this.procRoot}/${pid}/exe`),
-        this.reader.text(`${this.procRoot}/${pid}/cmdline`),
-      ]);
-      if (exe === undefined || cmdline === undefined) continue;
-      const argv = parseCmdline(cmdline);
-      if (exe === entry.info.exe && argv.join('\0') === entry.info.argv.join('\0')) continue;
-      const status = await this.reader.text(`${this.procRoot}/${pid}/status`);
-      const ids = status ? parseStatusIds(status) : entry.info;
-      entry.info = { ...entry.info, exe, argv, uid: ids.uid, euid: ids.euid, gid: ids.gid, comm: baseComm(exe, entry.info.comm) };
-      entry.pending = false;
-      events.push(spawnEvent(entry.info, now, false));
     }
+  }
+
+  /** Reads a process's program again; true when it changed (it exec'd). */
+  private async reread(pid: number, entry: Entry): Promise<boolean> {
+    const info = entry.info as ProcessInfo;
+    const [exe, cmdline] = await Promise.all([
+      this.reader.link(`${this.procRoot}/${pid}/exe`),
+      this.reader.text(`${this.procRoot}/${pid}/cmdline`),
+    ]);
+    if (exe === undefined || cmdline === undefined) return false;
+    const argv = parseCmdline(cmdline);
+    if (exe === info.exe && argv.join('\0') === info.argv.join('\0')) return false;
+    const status = await this.reader.text(`${this.procRoot}/${pid}/status`);
+    const ids = status ? parseStatusIds(status) : info;
+    entry.info = { ...info, exe, argv, uid: ids.uid, euid: ids.euid, gid: ids.gid, comm: baseComm(exe, info.comm) };
+    entry.pending = false;
+    return true;
   }
 
   /** Maps socket inodes to the in-scope process holding them, reading fd tables until all are found. */

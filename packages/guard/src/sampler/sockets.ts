@@ -45,7 +45,7 @@ const unspecified = (ip: string) => ip === '0.0.0.0' || ip === '::';
 export class SocketWatch {
   private readonly seen = new Map<string, number>();
   private generation = 0;
-  private ephemeral: [number, number] | undefined;
+  private ephemeral: [number, number] = [32768, 60999];
   private signature: string | undefined;
   private samplesSinceRead = 0;
 
@@ -82,45 +82,50 @@ export class SocketWatch {
 
   async sample(anchor: number, now: number, initial: boolean): Promise<GuardEvent[]> {
     if (!initial && !(await this.changed(anchor))) return [];
-    this.ephemeral ??= parsePortRange(await this.o.reader.text(`${this.procRoot}/sys/net/ipv4/ip_local_port_range`));
-    const rows: SocketRow[] = [];
-    for (const [file, proto, family] of TABLES) {
-      const text = await this.o.reader.text(`${this.procRoot}/${anchor}/net/${file}`);
-      if (text) for (const row of parseSocketTable(text, proto, family)) rows.push(row);
-    }
-    const ignored = this.o.contract?.contract.ignoreUids;
-    if (ignored?.length) {
-      const keep = rows.filter((r) => !ignored.includes(r.uid));
-      rows.length = 0;
-      rows.push(...keep);
-    }
-    const [low, high] = this.ephemeral;
-    const listening = new Set<string>();
-    const listeners: SocketRow[] = [];
-    for (const r of rows) {
-      const isListener =
-        r.proto === 'tcp'
-          ? r.state === 'LISTEN'
-          : r.remotePort === 0 && !(r.localPort >= low && r.localPort <= high && unspecified(r.localIp));
-      if (!isListener) continue;
-      listening.add(`${r.proto}:${r.localPort}`);
-      listeners.push(r);
-    }
-    const outbound = rows.filter(
-      (r) => r.remotePort !== 0 && r.state !== 'LISTEN' && !listening.has(`${r.proto}:${r.localPort}`) && r.state !== 'SYN_RECV',
-    );
+    if (initial) this.ephemeral = parsePortRange(await this.o.reader.text(`${this.procRoot}/sys/net/ipv4/ip_local_port_range`));
+    const rows = await this.readTables(anchor);
+    const { listeners, outbound } = this.classify(rows);
     this.generation++;
-    const fresh = (r: SocketRow, kind: string) => {
-      const key = `${kind}|${r.proto}|${r.localIp}|${r.localPort}|${r.remoteIp}|${r.remotePort}`;
-      const isNew = !this.seen.has(key);
-      this.seen.set(key, this.generation);
-      return isNew;
-    };
-    const newListeners = listeners.filter((r) => fresh(r, 'L'));
-    const newOutbound = outbound.filter((r) => fresh(r, 'C'));
+    const newListeners = listeners.filter((r) => this.fresh(r, 'L'));
+    const newOutbound = outbound.filter((r) => this.fresh(r, 'C'));
     for (const [key, gen] of this.seen) if (gen !== this.generation) this.seen.delete(key);
     if (newListeners.length === 0 && newOutbound.length === 0) return [];
     return this.describe(newListeners, newOutbound, now, initial);
+  }
+
+  /** Every socket of the namespace, less those of users the contract says are not the service (a mesh proxy). */
+  private async readTables(anchor: number): Promise<SocketRow[]> {
+    const ignored = new Set(this.o.contract?.contract.ignoreUids ?? []);
+    const rows: SocketRow[] = [];
+    for (const [file, proto, family] of TABLES) {
+      const text = await this.o.reader.text(`${this.procRoot}/${anchor}/net/${file}`);
+      if (text) for (const row of parseSocketTable(text, proto, family)) if (!ignored.has(row.uid)) rows.push(row);
+    }
+    return rows;
+  }
+
+  /** Listeners, and connections this side opened (an accepted connection shares its listener's port). */
+  private classify(rows: SocketRow[]): { listeners: SocketRow[]; outbound: SocketRow[] } {
+    const listeners = rows.filter((r) => this.isListener(r));
+    const listening = new Set(listeners.map((r) => `${r.proto}:${r.localPort}`));
+    const outbound = rows.filter(
+      (r) => r.remotePort !== 0 && r.state !== 'LISTEN' && r.state !== 'SYN_RECV' && !listening.has(`${r.proto}:${r.localPort}`),
+    );
+    return { listeners, outbound };
+  }
+
+  /** A TCP socket in LISTEN, or a bound UDP socket that is not a client's (an ephemeral port on any address). */
+  private isListener(r: SocketRow): boolean {
+    if (r.proto === 'tcp') return r.state === 'LISTEN';
+    const [low, high] = this.ephemeral;
+    return r.remotePort === 0 && !(r.localPort >= low && r.localPort <= high && unspecified(r.localIp));
+  }
+
+  private fresh(r: SocketRow, kind: string): boolean {
+    const key = `${kind}|${r.proto}|${r.localIp}|${r.localPort}|${r.remoteIp}|${r.remotePort}`;
+    const isNew = !this.seen.has(key);
+    this.seen.set(key, this.generation);
+    return isNew;
   }
 
   private async describe(listeners: SocketRow[], outbound: SocketRow[], now: number, initial: boolean): Promise<GuardEvent[]> {
@@ -128,24 +133,31 @@ export class SocketWatch {
     const declaredAs = new Map<SocketRow, string | undefined>();
     for (const r of outbound) declaredAs.set(r, contract ? await contract.matchFresh(r.remoteIp, r.remotePort) : undefined);
     for (const r of listeners) declaredAs.set(r, contract?.listens(r.localPort, r.proto));
-    // Owners are looked up for what a rule will report (undeclared) or what scope depends on. On a
-    // shared network a socket of a user no watched process runs as cannot be theirs: not looked up.
-    const uids = this.o.attribution === 'owned' ? new Set(this.o.processes.inScope().flatMap((p) => [p.uid, p.euid])) : undefined;
-    const wanted = new Set<number>();
-    for (const [r, as] of declaredAs) {
-      if (r.inode === 0 || (uids && !uids.has(r.uid))) continue;
-      if (as === undefined || this.o.attribution === 'owned') wanted.add(r.inode);
-    }
+    const wanted = this.ownersWanted(declaredAs);
     const owners = await this.o.processes.ownersOf(wanted);
     const own = this.o.excludeOwnSockets && wanted.size > 0 ? await this.ownInodes() : undefined;
     const events: GuardEvent[] = [];
     for (const [r, as] of declaredAs) {
-      if (own?.has(r.inode)) continue;
       const owner = owners.get(r.inode);
-      if (this.o.attribution === 'owned' && !owner) continue;
+      if (own?.has(r.inode) || (this.o.attribution === 'owned' && !owner)) continue;
       events.push(socketEvent(r, as, owner, contract !== undefined, now, initial));
     }
     return events;
+  }
+
+  /**
+   * Owners are looked up for what a rule will report (undeclared) or what scope depends on. On a
+   * shared network a socket of a user no watched process runs as cannot be theirs: not looked up.
+   */
+  private ownersWanted(declaredAs: Map<SocketRow, string | undefined>): Set<number> {
+    const owned = this.o.attribution === 'owned';
+    const uids = owned ? new Set(this.o.processes.inScope().flatMap((p) => [p.uid, p.euid])) : undefined;
+    const wanted = new Set<number>();
+    for (const [r, as] of declaredAs) {
+      if (r.inode === 0 || (uids && !uids.has(r.uid))) continue;
+      if (as === undefined || owned) wanted.add(r.inode);
+    }
+    return wanted;
   }
 
   private async ownInodes(): Promise<Set<number>> {
