@@ -15,6 +15,7 @@ const alias = {
   '@nimbus/delivery': pkg('delivery'),
   '@nimbus/runtime': pkg('runtime'),
   '@nimbus/guard': pkg('guard'),
+  '@nimbus/gitops': pkg('gitops'),
   '@nimbus/docker': pkg('docker'),
   '@nimbus/cli': pkg('cli'),
 };

@@ -208,6 +208,59 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     });
 
   program
+    .command('sync')
+    .description('Keep the cluster equal to Git: apply each new commit as a release, and put live changes back as they are seen.')
+    .option('--apps <path>', 'a file or directory of SyncApp definitions (many apps, one controller)')
+    .option('--repo <url>', 'one app: its Git repository (URL or local path)')
+    .option('--revision <ref>', 'branch, tag or commit (default HEAD)')
+    .option('--path <dir>', 'directory in the repository: a nimbus.yaml or plain manifests (default the top)')
+    .option('-e, --env <name>', 'environment overlay of a nimbus.yaml source')
+    .option('--app <name>', 'one app: its name')
+    .option('-n, --namespace <ns>', 'one app: its namespace (default its name)')
+    .option('--once', 'reconcile every app once and exit (1 when any failed)')
+    .option('--resume <app>', "lift the pin a rollback put on this app: Git's commit is applied again")
+    .option('--poll <duration>', 'poll Git this often', '30s')
+    .option('--port <port>', 'serve POST /hooks/git (a webhook syncs at once), /metrics, /health')
+    .option('--lease-namespace <ns>', 'namespace of the lease that makes one controller of several act', 'default')
+    .option('--cache-dir <dir>', 'where Git mirrors and checkouts are kept (default ~/.cache/nimbus/gitops)')
+    .option('--timeout <duration>', 'health wait of each release; an unhealthy one is rolled back', '5m')
+    .option('--identity <name>', 'name of this controller in the lease (default host-pid)')
+    .option('--print-controller', 'print the in-cluster controller (Deployment, least-privilege RBAC, apps ConfigMap) and exit')
+    .option('--image <ref>', 'with --print-controller: the nimbus image')
+    .addOption(new Option('-o, --output <format>', 'event format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  nimbus sync --repo https://git.example.com/deploy.git --path shop/prod --app shop --port 9465
+  nimbus sync --apps apps/ --once
+  nimbus sync --apps apps/ --resume shop
+  nimbus sync --apps apps/ --print-controller --lease-namespace nimbus-system | kubectl apply -f -`,
+    )
+    .action(async (opts, cmd) => {
+      const { runSync } = await import('./commands/sync.js');
+      setExit(await runSync({ ...opts, ...globals(cmd) }, ctx));
+    });
+
+  program
+    .command('gitops')
+    .description('GitOps helpers.')
+    .command('export')
+    .description('Render each environment into a path of a Git repository and commit it (the step a CI workflow runs).')
+    .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
+    .requiredOption('--repo <dir>', 'a checkout of the manifests repository')
+    .option('--path <dir>', 'directory inside it; each environment goes to <path>/<env> (default deploy/<app>)')
+    .option('-e, --env <names...>', 'environments to render (default the base)')
+    .option('-m, --message <text>', 'commit message')
+    .option('--author <name-email>', 'commit author, "Name <email>"')
+    .option('--image-tag <tag>', 'tag of every built image (CI passes the commit)')
+    .option('--push', 'push the commit to the upstream branch')
+    .action(async (spec, opts) => {
+      const { runExport } = await import('./commands/sync.js');
+      setExit(await runExport(spec, opts, ctx));
+    });
+
+  program
     .command('guard')
     .description(
       'Watch a process and its children with the runtime guard: shells, network tools, undeclared connections and listeners, file permissions, usage.',

@@ -13,7 +13,8 @@ const ALLOWED: Record<string, string[]> = {
   kube: ['model'],
   delivery: ['model', 'render', 'check', 'kube'],
   docker: ['model', 'render', 'check'],
-  cli: ['model', 'render', 'check', 'project', 'kube', 'delivery', 'docker', 'guard'],
+  cli: ['model', 'render', 'check', 'project', 'kube', 'delivery', 'docker', 'guard', 'gitops'],
+  gitops: ['model', 'render', 'project', 'kube', 'delivery'],
   runtime: [],
   guard: ['runtime'],
 };

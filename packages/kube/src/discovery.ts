@@ -107,7 +107,7 @@ function resourcesOf(list: AggregatedList, isCore: boolean): ResourceInfo[] {
 }
 
 /** The URL path of a collection or of one object. */
-export function resourcePath(info: ResourceInfo, namespace: string | undefined, name?: string): string {
+export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
   const base = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
   const ns = info.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? 'default')}` : '';
   return `${base}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;

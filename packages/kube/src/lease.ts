@@ -11,12 +11,16 @@ export interface LeaseOptions {
   leaseSeconds: number;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Called once if the lease is lost: someone else took it, or renewals failed for its whole duration. */
+  onLost?: () => void;
 }
 
 export interface HeldLease {
   holder: string;
   /** Stops renewing and deletes the lease. */
   release(): Promise<void>;
+  /** Stops renewing and leaves the lease to expire (what a holder that dies does). */
+  abandon(): Promise<void>;
 }
 
 /** Someone else holds the lease and it has not expired. */
@@ -74,11 +78,20 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
   }
 
   let stopped = false;
+  let renewedAt = now().getTime();
+  const lost = () => {
+    stopped = true;
+    clearInterval(timer);
+    options.onLost?.();
+  };
   const renew = async () => {
     try {
       current = (await client.replace({ ...current, spec: { ...current.spec, renewTime: micro(now()) } })) as LeaseObject;
-    } catch {
-      // A missed renewal is retried on the next tick; the lease outlives several.
+      renewedAt = now().getTime();
+    } catch (err) {
+      // A conflict means another holder replaced it; other failures are retried while the lease lasts.
+      if (err instanceof KubeApiError && err.status === 409) lost();
+      else if (now().getTime() - renewedAt > options.leaseSeconds * 1000) lost();
     }
   };
   const timer = setInterval(() => void (stopped || renew()), (options.leaseSeconds * 1000) / 3);
@@ -89,6 +102,10 @@ export async function acquireLease(client: KubeClient, options: LeaseOptions): P
       stopped = true;
       clearInterval(timer);
       await client.delete(ref).catch(() => undefined);
+    },
+    async abandon() {
+      stopped = true;
+      clearInterval(timer);
     },
   };
 }

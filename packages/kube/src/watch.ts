@@ -18,6 +18,8 @@ export interface WatchOptions {
   onEvent: (e: WatchEvent) => void;
   /** Called once, when the first stream is open: changes after this are seen. */
   onSynced?: () => void;
+  /** Watch a namespaced kind in every namespace (one stream for the whole cluster). */
+  allNamespaces?: boolean;
 }
 
 /**
@@ -28,7 +30,9 @@ export interface WatchOptions {
 export async function watchCollection(client: KubeClient, ref: Omit<ObjectRef, 'name'>, options: WatchOptions): Promise<void> {
   const { http, mapper } = transportOf(client);
   const info = await mapper.resolve(ref.apiVersion, ref.kind);
-  const path = resourcePath(info, ref.namespace ?? client.defaultNamespace);
+  const path = options.allNamespaces
+    ? resourcePath({ ...info, namespaced: false })
+    : resourcePath(info, ref.namespace ?? client.defaultNamespace);
   let version = options.resourceVersion;
   const relist = async () => {
     const res = await http.send<{ metadata: { resourceVersion: string }; items: KubeObject[] }>({

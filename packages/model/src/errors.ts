@@ -139,6 +139,16 @@ export const ERROR_CATALOG = {
     title: 'The process to guard cannot be watched',
     hint: 'Give the pid of a running process this user may read (/proc/PID/status); run as its user or as root for processes of other users.',
   },
+  NIMBUS_GIT: {
+    exitCode: 1,
+    title: 'A Git operation failed',
+    hint: 'Read the git message: it names the repository, revision or path concerned.',
+  },
+  NIMBUS_SYNC_APP: {
+    exitCode: 2,
+    title: 'An app definition for sync is invalid',
+    hint: 'An app has `name`, `namespace` and `source: { repo, path, revision?, environment? }`.',
+  },
   NIMBUS_OUTPUT_REFUSED: {
     exitCode: 2,
     title: 'The output would overwrite something Nimbus did not write',

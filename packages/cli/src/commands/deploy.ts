@@ -1,4 +1,5 @@
 import { type DeployEvent, deploy, rollback } from '@nimbus/delivery';
+import { pinApp, resumeApp } from '@nimbus/gitops';
 import type { ObjectRef } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
 import { parseDuration } from '../duration.js';
@@ -58,12 +59,16 @@ export function describeEvent(e: DeployEvent, paint: Painter): string | undefine
   }
 }
 
-async function stream(events: AsyncGenerator<DeployEvent, unknown>, ctx: CliContext, quietUnchanged: boolean): Promise<void> {
+async function stream<T>(events: AsyncGenerator<DeployEvent, T>, ctx: CliContext, quietUnchanged: boolean): Promise<T> {
   const paint = await painterFor(ctx.stdout, ctx.env);
   let unchanged = 0;
+  let result: T;
   for (;;) {
     const next = await events.next();
-    if (next.done) break;
+    if (next.done) {
+      result = next.value;
+      break;
+    }
     const e = next.value;
     if (quietUnchanged && e.type === 'applied' && e.action === 'unchanged') {
       unchanged++;
@@ -73,6 +78,7 @@ async function stream(events: AsyncGenerator<DeployEvent, unknown>, ctx: CliCont
     if (line) ctx.stdout.write(`${line}\n`);
   }
   if (unchanged) ctx.stdout.write(`${paint.dim(`${unchanged} objects unchanged`)}\n`);
+  return result;
 }
 
 export async function runDeploy(specArgs: string[], opts: DeployCommandOptions, ctx: CliContext): Promise<number> {
@@ -107,7 +113,22 @@ export async function runRollback(
   try {
     const target = await resolveAppRef(specArgs, opts, ctx, client);
     const toRevision = revision === undefined ? undefined : Number(revision);
-    await stream(rollback(client, { ...target, toRevision, wait: opts.wait, timeoutMs: parseDuration(opts.timeout, 300_000) }), ctx, true);
+    // An app that `nimbus sync` keeps is pinned first, so its controller does not put the rollback back to Git.
+    const synced = await pinApp(client, target.namespace, target.app);
+    try {
+      const result = await stream(
+        rollback(client, { ...target, toRevision, wait: opts.wait, timeoutMs: parseDuration(opts.timeout, 300_000) }),
+        ctx,
+        true,
+      );
+      if (synced) {
+        await pinApp(client, target.namespace, target.app, result.revision);
+        ctx.stdout.write(`pinned: sync keeps revision ${result.revision} until a new commit or \`nimbus sync --resume ${target.app}\`\n`);
+      }
+    } catch (err) {
+      if (synced) await resumeApp(client, target.namespace, target.app);
+      throw err;
+    }
     return 0;
   } finally {
     client.close();

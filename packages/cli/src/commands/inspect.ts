@@ -8,6 +8,7 @@ import {
   type ObjectStatus,
   ReleaseStore,
 } from '@nimbus/delivery';
+import { readSyncState, type SyncState } from '@nimbus/gitops';
 import type { KubeClient } from '@nimbus/kube';
 import { NimbusError, serviceSelector } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
@@ -58,15 +59,27 @@ function describeStatus(status: AppStatus, paint: Painter): string {
   return `${paint.bold(status.app)} revision ${status.revision ?? '-'}: ${color(status.health)}\n${services.join('')}`;
 }
 
+/** The sync line of `nimbus status`, for apps a `nimbus sync` controller keeps. */
+function describeSync(sync: SyncState, paint: Painter): string {
+  const phase =
+    sync.phase === 'Synced' ? paint.green(sync.phase) : sync.phase === 'Failed' ? paint.red(sync.phase) : paint.yellow(sync.phase);
+  const commit = sync.commit ? ` ${sync.commit.slice(0, 8)}${sync.subject ? ` "${sync.subject}"` : ''}` : '';
+  const repairs = sync.driftRepairs ? paint.dim(`, ${sync.driftRepairs} drift repairs`) : '';
+  return `sync: ${phase}${commit}${repairs}\n  ${paint.dim(sync.message)}\n`;
+}
+
 export function runStatus(specArgs: string[], opts: Opts, ctx: CliContext): Promise<number> {
   return withClient(opts, ctx, async (client) => {
     const ref = await resolveAppRef(specArgs, opts, ctx, client);
     const status = await appStatus(client, ref.app, ref.namespace);
+    const sync = await readSyncState(client, ref.namespace, ref.app);
     if (opts.output === 'json') {
-      ctx.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify(sync ? { ...status, sync } : status, null, 2)}\n`);
       return status.health === 'Healthy' ? 0 : 1;
     }
-    ctx.stdout.write(describeStatus(status, await painterFor(ctx.stdout, ctx.env)));
+    const paint = await painterFor(ctx.stdout, ctx.env);
+    ctx.stdout.write(describeStatus(status, paint));
+    if (sync) ctx.stdout.write(describeSync(sync, paint));
     return status.health === 'Healthy' ? 0 : 1;
   });
 }

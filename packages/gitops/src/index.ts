@@ -1,0 +1,10 @@
+export { loadSyncApps, parseSyncApp, type SyncApp } from './apps.js';
+export { type Controller, type ControllerEvent, type ControllerOptions, defaultCacheDir, startController } from './controller.js';
+export { backoffMs, type DecideInput, decideSync, type SyncDecision } from './decide.js';
+export { type DriftRepair, DriftWatch, fingerprint, SYNC_APP_LABEL } from './drift.js';
+export { type ExportOptions, type ExportResult, exportToGit, parseAuthor } from './export.js';
+export { commitAll, GitError, GitMirror, push, workTreeOf } from './git.js';
+export { CONTROLLER_PORT, type InClusterOptions, renderController } from './in-cluster.js';
+export { serveController } from './serve.js';
+export { pinApp, readSyncState, recordEvent, resumeApp, type SyncPhase, type SyncState, syncStatusName, writeSyncState } from './status.js';
+export { AppSync, type SyncOutcome } from './sync.js';
