@@ -105,8 +105,6 @@ describe('nimbus sync', () => {
     git(dir, ['init', '-q', '--bare', '-b', 'main', origin]);
     git(dir, ['clone', '-q', origin, work]);
     mkdirSync(join(work, 'src'));
-    // The controllers' lease lives in the app's namespace here.
-    await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   });
 
   afterAll(async () => {
@@ -132,7 +130,7 @@ describe('nimbus sync', () => {
       cacheDir: join(dir, 'cache'),
       pollMs: 60_000,
       timeoutMs: 60_000,
-      lease: { namespace: ns, seconds: 4 },
+      lease: { namespace: 'default', name: `nimbus-sync-${ns}`, seconds: 4 },
       identity: 'controller-a',
       onEvent: (e) => events.push(e),
     });
@@ -166,7 +164,8 @@ describe('nimbus sync', () => {
       (await deployment())?.metadata.labels?.['app.kubernetes.io/component'] === 'server' ? true : undefined,
     );
     expect(kubectl(['-n', ns, 'scale', 'deployment/api', '--replicas=5']).status).toBe(0);
-    await until('the replicas put back', async () => ((await deployment())?.spec as { replicas: number }).replicas === 2 || undefined);
+    const replicasOf = (d: KubeObject | undefined) => (d?.spec as { replicas?: number } | undefined)?.replicas;
+    await until('the replicas put back', async () => (replicasOf(await deployment()) === 2 ? true : undefined));
     const service = { apiVersion: 'v1', kind: 'Service', namespace: ns, name: 'api' };
     expect(kubectl(['-n', ns, 'delete', 'service', 'api', '--wait=false']).status).toBe(0);
     await until('the Service recreated', async () => ((await client.get(service)) ? true : undefined));
@@ -259,7 +258,7 @@ describe('nimbus sync', () => {
       cacheDir: join(dir, 'cache-b'),
       pollMs: 3_000,
       timeoutMs: 60_000,
-      lease: { namespace: ns, seconds: 4 },
+      lease: { namespace: 'default', name: `nimbus-sync-${ns}`, seconds: 4 },
       identity: 'controller-b',
       onEvent: (e) => standbyEvents.push(e),
     });

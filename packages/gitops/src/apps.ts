@@ -80,6 +80,21 @@ export function parseSyncApp(doc: unknown, where: string): SyncApp {
   };
 }
 
+async function readSyncAppFile(file: string): Promise<SyncApp[]> {
+  const text = await readFile(file, 'utf8');
+  const lines = new LineCounter();
+  const apps: SyncApp[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
+    if (Array.isArray(doc)) continue;
+    const where = `${file}:${lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line}`;
+    if (doc.errors.length) throw appError(where, `not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`);
+    if (doc.contents === null) continue;
+    if (!isMap(doc.contents)) throw appError(where, 'a SyncApp is a map');
+    apps.push(parseSyncApp(doc.toJS(), where));
+  }
+  return apps;
+}
+
 /** Every SyncApp in a file or a directory of YAML files; names must be unique. */
 export async function loadSyncApps(path: string): Promise<SyncApp[]> {
   const info = await stat(path).catch(() => undefined);
@@ -90,19 +105,7 @@ export async function loadSyncApps(path: string): Promise<SyncApp[]> {
         .sort()
         .map((f) => join(path, f))
     : [path];
-  const apps: SyncApp[] = [];
-  for (const file of files) {
-    const text = await readFile(file, 'utf8');
-    const lines = new LineCounter();
-    for (const doc of parseAllDocuments(text, { lineCounter: lines })) {
-      if (Array.isArray(doc)) continue;
-      const where = `${file}:${lines.linePos(doc.range[0]).line}`;
-      if (doc.errors.length) throw appError(where, `not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`);
-      if (doc.contents === null) continue;
-      if (!isMap(doc.contents)) throw appError(where, 'a SyncApp is a map');
-      apps.push(parseSyncApp(doc.toJS(), where));
-    }
-  }
+  const apps = (await Promise.all(files.map(readSyncAppFile))).flat();
   const seen = new Map<string, string>();
   for (const app of apps) {
     const before = seen.get(app.name);

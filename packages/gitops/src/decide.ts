@@ -26,20 +26,26 @@ export function backoffMs(failures: number): number {
   return Math.min(5000 * 2 ** Math.max(0, failures - 1), 300_000);
 }
 
+/** A rollback holds until Git moves past the commit it was made at, or until resumed. */
+function decidePinned(input: DecideInput, pinned: NonNullable<SyncState['pinned']>): SyncDecision {
+  if (input.resume) return { action: 'apply', reason: 'resumed' };
+  if (!pinned.commit || pinned.commit === input.latest) return { action: 'hold', reason: 'pinned' };
+  return { action: 'apply', reason: 'new commit' };
+}
+
+/** The same commit failed before: try again once its backoff has passed. */
+function decideRetry(input: DecideInput, lastAttemptAt: number): SyncDecision {
+  const retryAt = lastAttemptAt + backoffMs(input.failures);
+  if (input.now < retryAt && !input.force) return { action: 'hold', reason: 'backing off', retryAt };
+  return { action: 'apply', reason: 'retry' };
+}
+
 export function decideSync(input: DecideInput): SyncDecision {
   const { state, latest } = input;
   if (!state?.commit && state?.phase !== 'Failed') return { action: 'apply', reason: 'first sync' };
-  if (state.pinned) {
-    // A rollback holds until Git moves past the commit it was made at, or until resumed.
-    if (input.resume) return { action: 'apply', reason: 'resumed' };
-    if (!state.pinned.commit || state.pinned.commit === latest) return { action: 'hold', reason: 'pinned' };
-    return { action: 'apply', reason: 'new commit' };
-  }
-  if (state.phase === 'Failed' && state.latestCommit === latest && input.failures > 0 && input.lastAttemptAt !== undefined) {
-    const retryAt = input.lastAttemptAt + backoffMs(input.failures);
-    if (input.now < retryAt && !input.force) return { action: 'hold', reason: 'backing off', retryAt };
-    return { action: 'apply', reason: 'retry' };
-  }
+  if (state.pinned) return decidePinned(input, state.pinned);
+  const failedHere = state.phase === 'Failed' && state.latestCommit === latest && input.failures > 0;
+  if (failedHere && input.lastAttemptAt !== undefined) return decideRetry(input, input.lastAttemptAt);
   if (state.commit === latest && state.phase === 'Synced')
     return input.force ? { action: 'apply', reason: 'forced' } : { action: 'hold', reason: 'in sync' };
   // Git moved, a sync was cut short (Progressing), or a pin was lifted (Unknown).

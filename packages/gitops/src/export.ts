@@ -40,10 +40,8 @@ export function parseAuthor(text: string): { name: string; email: string } {
  * that `nimbus sync` (or Argo CD, or Flux) finds plain manifests in Git. A render with errors
  * writes nothing.
  */
-export async function exportToGit(o: ExportOptions): Promise<ExportResult> {
-  const repoDir = resolve(o.cwd, o.repo);
-  const top = await workTreeOf(repoDir);
-  const environments = o.environments?.length ? o.environments : [undefined];
+/** Each environment rendered and checked; one with errors stops the export before anything is written. */
+async function renderChecked(o: ExportOptions, environments: (string | undefined)[]) {
   const rendered = [];
   for (const env of environments) {
     const r = await loadAndRender(o.spec, { cwd: o.cwd, env, imageTag: o.imageTag });
@@ -59,7 +57,16 @@ export async function exportToGit(o: ExportOptions): Promise<ExportResult> {
       );
     rendered.push({ env: env ?? r.environment, r });
   }
-  const base = o.path ?? join('deploy', rendered[0]?.r.spec.metadata.name ?? 'app');
+  return rendered;
+}
+
+export async function exportToGit(o: ExportOptions): Promise<ExportResult> {
+  const repoDir = resolve(o.cwd, o.repo);
+  const top = await workTreeOf(repoDir);
+  const environments = o.environments?.length ? o.environments : [undefined];
+  const rendered = await renderChecked(o, environments);
+  const app = rendered[0]?.r.spec.metadata.name ?? 'app';
+  const base = o.path ?? join('deploy', app);
   const directories: string[] = [];
   let objects = 0;
   for (const { env, r } of rendered) {
@@ -68,8 +75,8 @@ export async function exportToGit(o: ExportOptions): Promise<ExportResult> {
     directories.push(relative(top, dir) || '.');
     objects += r.objects.length;
   }
-  const app = rendered[0]?.r.spec.metadata.name ?? 'app';
-  const message = o.message ?? `deploy ${app}${environments[0] ? ` (${environments.filter(Boolean).join(', ')})` : ''}`;
+  const named = environments.filter(Boolean);
+  const message = o.message ?? `deploy ${app}${named.length ? ` (${named.join(', ')})` : ''}`;
   const commit = await commitAll(top, directories, message, o.author);
   if (commit && o.push) await push(top);
   return { commit, directories, objects };

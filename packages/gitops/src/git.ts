@@ -98,6 +98,20 @@ export class GitMirror {
     const root = join(cacheDir, 'checkouts', commit);
     const target = clean ? join(root, clean) : root;
     if (existsSync(join(root, '.complete'))) return target;
+    // Many apps of one repository want the same commit at once: one extraction, the rest wait for it.
+    let extraction = this.extractions.get(root);
+    if (!extraction) {
+      extraction = this.extract(commit, root).finally(() => this.extractions.delete(root));
+      this.extractions.set(root, extraction);
+    }
+    await extraction;
+    return target;
+  }
+
+  private readonly extractions = new Map<string, Promise<void>>();
+
+  private async extract(commit: string, root: string): Promise<void> {
+    if (existsSync(join(root, '.complete'))) return;
     const partial = `${root}.partial-${process.pid}-${Date.now()}`;
     await mkdir(partial, { recursive: true });
     await git(['--work-tree', partial, 'checkout', '--quiet', commit, '--', '.'], {
@@ -108,7 +122,6 @@ export class GitMirror {
     // The marker is written last: a half-extracted commit is never taken for a whole one.
     await writeFile(join(partial, '.complete'), commit);
     await rename(partial, root).catch(async () => rm(partial, { recursive: true, force: true }));
-    return target;
   }
 }
 

@@ -134,7 +134,7 @@ export class AppSync {
   }
 
   private async apply(latest: string, reason: string, before: SyncState | undefined): Promise<SyncOutcome> {
-    const { client, mirror, cacheDir } = this.o;
+    const { client } = this.o;
     const app = this.app;
     this.lastAttemptAt = Date.now();
     const progressing: SyncState = {
@@ -148,19 +148,9 @@ export class AppSync {
     let objects: KubeObject[];
     let subject: string;
     try {
-      const dir = await mirror.checkout(latest, app.path, cacheDir);
-      subject = await mirror.subject(latest);
-      // A nimbus.yaml (or Score files) is rendered with the app's environment; anything else is plain manifests.
-      const spec = await hasSpec(dir);
-      const target = await resolveTarget(spec ? [dir] : [], {
-        cwd: dir,
-        filename: spec ? undefined : [dir],
-        env: app.environment,
-        namespace: app.namespace,
-        app: app.name,
-        defaultNamespace: app.namespace,
-      });
-      objects = labelled(target.objects, app.name);
+      ({ objects, subject } = await this.desiredAt(latest));
+      // The state record lives in the app's namespace, which a first sync may have to create.
+      if (!before) await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: app.namespace } });
       await writeSyncState(client, app.namespace, app.name, progressing);
     } catch (err) {
       return this.fail(latest, err, before);
@@ -169,30 +159,7 @@ export class AppSync {
     this.applying = true;
     let outcome: SyncOutcome;
     try {
-      const run = deploy(client, {
-        app: app.name,
-        namespace: app.namespace,
-        objects,
-        wait: true,
-        atomic: true,
-        timeoutMs: this.o.timeoutMs ?? 300_000,
-        description: `sync ${short(latest)}: ${subject}`.slice(0, 200),
-      });
-      let step = await run.next();
-      let held = false;
-      while (!step.done) {
-        const e = step.value;
-        this.o.onDeployEvent?.(app.name, e);
-        // Applied: from here the new objects are held to Git while the release waits for health.
-        if (e.type === 'health' && !held) {
-          held = true;
-          await this.o.drift?.track(app.name, objects);
-          this.o.drift?.resume(app.name);
-        }
-        if (e.type === 'rollback') this.o.drift?.pause(app.name);
-        step = await run.next();
-      }
-      const revision = step.value.revision;
+      const { revision, held } = await this.release(objects, latest, subject);
       if (!held) await this.o.drift?.track(app.name, objects);
       this.watching = true;
       this.trackedRevision = revision;
@@ -227,6 +194,54 @@ export class AppSync {
       this.o.drift?.resume(app.name);
     }
     return outcome;
+  }
+
+  /** The app's objects at a commit: its nimbus.yaml rendered with the app's environment, or its plain manifests. */
+  private async desiredAt(commit: string): Promise<{ objects: KubeObject[]; subject: string }> {
+    const app = this.app;
+    const dir = await this.o.mirror.checkout(commit, app.path, this.o.cacheDir);
+    const subject = await this.o.mirror.subject(commit);
+    const spec = await hasSpec(dir);
+    const target = await resolveTarget(spec ? [dir] : [], {
+      cwd: dir,
+      filename: spec ? undefined : [dir],
+      env: app.environment,
+      namespace: app.namespace,
+      app: app.name,
+      defaultNamespace: app.namespace,
+    });
+    return { objects: labelled(target.objects, app.name), subject };
+  }
+
+  /**
+   * One release through the deploy engine. Once its objects are applied (the first health report),
+   * the drift watch holds them while the release waits; a rollback pauses it again.
+   */
+  private async release(objects: KubeObject[], latest: string, subject: string): Promise<{ revision: number; held: boolean }> {
+    const app = this.app;
+    const run = deploy(this.o.client, {
+      app: app.name,
+      namespace: app.namespace,
+      objects,
+      wait: true,
+      atomic: true,
+      timeoutMs: this.o.timeoutMs ?? 300_000,
+      description: `sync ${short(latest)}: ${subject}`.slice(0, 200),
+    });
+    let step = await run.next();
+    let held = false;
+    while (!step.done) {
+      const e = step.value;
+      this.o.onDeployEvent?.(app.name, e);
+      if (e.type === 'health' && !held) {
+        held = true;
+        await this.o.drift?.track(app.name, objects);
+        this.o.drift?.resume(app.name);
+      }
+      if (e.type === 'rollback') this.o.drift?.pause(app.name);
+      step = await run.next();
+    }
+    return { revision: step.value.revision, held };
   }
 
   private statusRef() {
