@@ -2,6 +2,7 @@
 # Starts Debian's Prometheus on 127.0.0.1 with the given config file:
 #   prometheus.sh start CONFIG PORT    prints the base URL once ready
 #   prometheus.sh stop PORT
+# PROMETHEUS names another binary (the upstream build with Kubernetes discovery).
 # Installs the package (prometheus, with promtool) when missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,7 +20,7 @@ case "${1:-}" in
     ensure
     config="$2"; port="$3"; dir="$NIMBUS_RUN/prometheus-$port"
     rm -rf "$dir"; mkdir -p "$dir"
-    prometheus --config.file="$config" --storage.tsdb.path="$dir/data" --web.listen-address="127.0.0.1:$port" \
+    "${PROMETHEUS:-prometheus}" --config.file="$config" --storage.tsdb.path="$dir/data" --web.listen-address="127.0.0.1:$port" \
       --web.enable-lifecycle >"$dir/prometheus.log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break; sleep 0.1; done

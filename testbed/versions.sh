@@ -19,6 +19,10 @@ COREDNS_VERSION=v1.15.0
 METRICS_SERVER_VERSION=v0.8.0
 COREDNS_BIN="$NIMBUS_CACHE/coredns-$COREDNS_VERSION"
 METRICS_SERVER_BIN="$NIMBUS_CACHE/metrics-server-$METRICS_SERVER_VERSION"
+# Upstream Prometheus (module v0.316.0 = Prometheus 3.16.0) with Kubernetes discovery, which
+# Debian's build lacks: canary analysis scrapes the real node's pods through it.
+PROMETHEUS_MODULE_VERSION=v0.316.0
+PROMETHEUS_K8S_BIN="$NIMBUS_CACHE/prometheus-$PROMETHEUS_MODULE_VERSION"
 # The real node's pod network and the addresses derived from it.
 NODE_POD_CIDR=10.244.0.0/24
 NODE_GATEWAY=10.244.0.1

@@ -79,6 +79,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--timeout <duration>', 'how long to wait for health, e.g. 90s, 5m', '5m')
     .option('--atomic', 'on failure, roll back to the previous revision')
     .option('--force', 'allow pruning everything, Namespaces included')
+    .option('--prometheus <url>', 'the Prometheus that judges canaries of services with a rollout block')
     .action(async (spec, opts, cmd) => {
       const { runDeploy } = await import('./commands/deploy.js');
       setExit(await runDeploy(spec, { ...opts, ...globals(cmd) }, ctx));
@@ -205,6 +206,19 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .action(async (image, opts) => {
       const { runScan } = await import('./commands/scan.js');
       setExit(await runScan(image, opts, ctx));
+    });
+
+  program
+    .command('release')
+    .description("A service's canary during a progressive deploy: status, promote, abort, pause, resume.")
+    .argument('<action>', 'status | promote | abort | pause | resume')
+    .argument('<service>')
+    .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
+    .option('-n, --namespace <ns>', 'namespace of the app')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (action, service, opts, cmd) => {
+      const { runRelease } = await import('./commands/deploy.js');
+      setExit(await runRelease(action, service, { ...opts, ...globals(cmd) }, ctx));
     });
 
   program

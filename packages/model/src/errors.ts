@@ -139,6 +139,16 @@ export const ERROR_CATALOG = {
     title: 'The process to guard cannot be watched',
     hint: 'Give the pid of a running process this user may read (/proc/PID/status); run as its user or as root for processes of other users.',
   },
+  NIMBUS_PROMETHEUS: {
+    exitCode: 1,
+    title: 'Prometheus could not judge the canary',
+    hint: 'Check --prometheus (the base URL of the Prometheus that scrapes the service) and that it answers /api/v1/query.',
+  },
+  NIMBUS_ROLLOUT: {
+    exitCode: 1,
+    title: 'The canary was rolled back',
+    hint: 'The reason names the checks that failed; `nimbus release status SERVICE` shows every step.',
+  },
   NIMBUS_GIT: {
     exitCode: 1,
     title: 'A Git operation failed',

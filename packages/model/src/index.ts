@@ -40,6 +40,7 @@ export {
   type ProbeSpec,
   type ProbesSpec,
   type ResourcesSpec,
+  type RolloutSpec,
   type SecurityDefaults,
   type ServiceSpec,
   type TrafficSpec,

@@ -23,6 +23,8 @@ export const ANNOTATIONS = {
   specFile: 'nimbus.dev/spec',
   /** Rule ids (comma-separated) `nimbus check` skips for this object. */
   ignore: 'nimbus.dev/ignore',
+  /** On a Deployment: its rollout policy (JSON); a new version is then delivered as a canary. */
+  rollout: 'nimbus.dev/rollout',
 } as const;
 
 /** The value of `app.kubernetes.io/managed-by` on everything Nimbus applies. */

@@ -213,6 +213,53 @@ export const GuardSchema = z
   })
   .describe('The runtime guard: rules over processes, sockets and files, judged against the ports and dependencies the spec declares.');
 
+export const RolloutSchema = z
+  .strictObject({
+    steps: z
+      .array(z.number().int().min(1).max(100))
+      .min(1)
+      .optional()
+      .describe('Canary weights in percent, in order; default 5, 10, 25, 50.'),
+    interval: duration.optional().describe('Time at each weight before it is judged; default 10s.'),
+    threshold: z.number().int().min(1).optional().describe('Consecutive failed checks that roll back; default 2.'),
+    successRate: z.number().min(0).max(100).optional().describe('Least percent of non-5xx responses; default 99.'),
+    p95: duration.optional().describe('Most p95 latency; default 500ms.'),
+    p99: duration.optional().describe('Most p99 latency; no default.'),
+    checks: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1),
+          query: z.string().min(1).describe('PromQL; `$service`, `$track` and `$window` are filled in.'),
+          min: z.number().optional(),
+          max: z.number().optional(),
+        }),
+      )
+      .optional()
+      .describe('Custom PromQL checks beside success rate and latency.'),
+    minRequests: z.number().int().min(1).optional().describe('Fewer canary requests than this in an interval is inconclusive; default 20.'),
+    inconclusive: z
+      .strictObject({
+        onTimeout: z.enum(['rollback', 'promote']).describe('What to do once traffic stayed too low for `maxWait`.'),
+        maxWait: duration.describe('How long to wait for traffic.'),
+        generateLoad: z.boolean().optional().describe('Call the `load` hook while waiting.'),
+      })
+      .optional()
+      .describe('Too little traffic to judge: default wait 2m, then roll back.'),
+    manualPromotion: z.boolean().optional().describe('Wait for `nimbus release promote` after the last step.'),
+    hooks: z
+      .strictObject({
+        preRollout: z.string().url().optional(),
+        confirmPromotion: z.string().url().optional(),
+        rollback: z.string().url().optional(),
+        postRollout: z.string().url().optional(),
+        load: z.string().url().optional(),
+      })
+      .optional()
+      .describe("Webhooks (POST, JSON) at the rollout's moments; a non-2xx answer is a no."),
+    prometheus: z.string().url().optional().describe('The Prometheus that scrapes the service; `nimbus deploy --prometheus` overrides.'),
+  })
+  .describe('Progressive delivery: a new version runs as a canary, judged on its metrics at each weight, then promoted or rolled back.');
+
 export const ServiceSecuritySchema = z.strictObject({ guard: GuardSchema.optional() }).describe('Runtime security of the service.');
 
 export const ServiceSchema = z
@@ -244,6 +291,7 @@ export const ServiceSchema = z
     cronJobs: z.record(dnsLabel('cron job name'), CronJobSchema).optional(),
     securityContext: SecurityDefaultsSchema.optional(),
     security: ServiceSecuritySchema.optional(),
+    rollout: RolloutSchema.optional(),
     serviceAccount: z.strictObject({ automountToken: z.boolean().optional() }).optional(),
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
     placement: PlacementSchema.optional(),
@@ -385,6 +433,7 @@ export type MeshSpec = z.infer<typeof MeshSchema>;
 export type GitOpsSpec = z.infer<typeof GitOpsSchema>;
 export type CiSpec = z.infer<typeof CiSchema>;
 export type GuardSpec = z.infer<typeof GuardSchema>;
+export type RolloutSpec = z.infer<typeof RolloutSchema>;
 
 /** The JSON Schema published for editors (yaml-language-server). */
 export function appJsonSchema(): Record<string, unknown> {

@@ -1,6 +1,15 @@
-import { type DeployEvent, deploy, rollback } from '@nimbus/delivery';
+import {
+  type DeployEvent,
+  deployProgressively,
+  type ProgressiveEvent,
+  type RolloutCommand,
+  type RolloutEvent,
+  readRollout,
+  rollback,
+  sendRolloutCommand,
+} from '@nimbus/delivery';
 import { pinApp, resumeApp } from '@nimbus/gitops';
-import type { ObjectRef } from '@nimbus/model';
+import { NimbusError, type ObjectRef } from '@nimbus/model';
 import { type CliContext, painterFor } from '../context.js';
 import { parseDuration } from '../duration.js';
 import type { Painter } from '../format-error.js';
@@ -12,6 +21,42 @@ export interface DeployCommandOptions extends TargetOptions, ClusterOptions {
   timeout?: string;
   atomic?: boolean;
   force?: boolean;
+  prometheus?: string;
+}
+
+/**
+ * `nimbus release status|promote|abort|pause|resume SERVICE`: the canary of a running progressive
+ * deploy. Commands are left in the rollout's record in the cluster; the deploy that runs the canary
+ * (wherever it runs) reads them within a second.
+ */
+export async function runRelease(
+  action: string,
+  service: string,
+  opts: ClusterOptions & { namespace?: string; app?: string; output?: string },
+  ctx: CliContext,
+): Promise<number> {
+  const client = await connect(opts, ctx);
+  try {
+    const target = await resolveAppRef([], opts, ctx, client);
+    if (action === 'status') {
+      const record = await readRollout(client, target.namespace, service);
+      if (!record.state) throw new NimbusError('NIMBUS_NO_RELEASE', `${service} has no rollout in ${target.namespace}`);
+      if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+      else
+        ctx.stdout.write(
+          `${service}: ${record.state.phase} at ${record.state.weight}% (step ${record.state.step + 1})\n  ${record.state.reason}\n${record.log.map((l) => `  ${l}\n`).join('')}`,
+        );
+      return 0;
+    }
+    if (!['promote', 'abort', 'pause', 'resume'].includes(action))
+      throw new NimbusError('NIMBUS_USAGE', `unknown release action '${action}'`, { hint: 'status, promote, abort, pause or resume' });
+    const sent = await sendRolloutCommand(client, target.namespace, service, action as RolloutCommand);
+    if (!sent) throw new NimbusError('NIMBUS_NO_RELEASE', `${service} has no rollout in progress in ${target.namespace}`);
+    ctx.stdout.write(`${action} sent to the rollout of ${service}\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
 }
 
 const ref = (r: ObjectRef) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
@@ -28,8 +73,31 @@ function describeHealth(e: Extract<DeployEvent, { type: 'health' }>, paint: Pain
   return `${head}${detail}${problem}`;
 }
 
-export function describeEvent(e: DeployEvent, paint: Painter): string | undefined {
+function describeRollout(service: string, e: RolloutEvent, paint: Painter): string | undefined {
+  const head = `${paint.bold('canary')}   ${service}`;
   switch (e.type) {
+    case 'weight':
+      return `${head} at ${e.weight}%${e.detail ? paint.dim(` (${e.detail})`) : ''}`;
+    case 'analysis': {
+      const checks = e.checks
+        .map((c) => `${c.name} ${c.value === undefined ? '-' : Math.round(c.value * 10) / 10} ${c.ok ? '✓' : `✗ ${c.bound}`}`)
+        .join(', ');
+      const verdict = e.verdict === 'pass' ? paint.green('pass') : e.verdict === 'fail' ? paint.red('fail') : paint.yellow('inconclusive');
+      return `${head} ${verdict} over ${e.requests} requests: ${checks}`;
+    }
+    case 'hook':
+      return `${head} hook ${e.hook} ${e.ok ? 'ok' : paint.red(`refused${e.message ? `: ${e.message}` : ''}`)}`;
+    case 'record':
+      return `${head} ${paint.dim(e.message)}`;
+    default:
+      return undefined;
+  }
+}
+
+export function describeEvent(e: ProgressiveEvent, paint: Painter): string | undefined {
+  switch (e.type) {
+    case 'rollout':
+      return describeRollout(e.service, e.event, paint);
     case 'plan': {
       const count = e.plan.stages.reduce((a, s) => a + s.objects.length, 0);
       const lines = [
@@ -59,7 +127,7 @@ export function describeEvent(e: DeployEvent, paint: Painter): string | undefine
   }
 }
 
-async function stream<T>(events: AsyncGenerator<DeployEvent, T>, ctx: CliContext, quietUnchanged: boolean): Promise<T> {
+async function stream<T>(events: AsyncGenerator<ProgressiveEvent, T>, ctx: CliContext, quietUnchanged: boolean): Promise<T> {
   const paint = await painterFor(ctx.stdout, ctx.env);
   let unchanged = 0;
   let result: T;
@@ -86,8 +154,9 @@ export async function runDeploy(specArgs: string[], opts: DeployCommandOptions, 
   try {
     const target = await resolveTarget(specArgs, opts, ctx, client);
     await stream(
-      deploy(client, {
+      deployProgressively(client, {
         ...target,
+        prometheus: opts.prometheus,
         wait: opts.wait,
         timeoutMs: parseDuration(opts.timeout, 300_000),
         atomic: opts.atomic,

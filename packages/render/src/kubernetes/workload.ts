@@ -4,6 +4,7 @@ import type { ResolvedApp, ResolvedJob, ResolvedService } from '../resolve.js';
 import { guardEnv, guardSidecar } from './guard.js';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, serviceLabels, TRACK_LABEL } from './meta.js';
 import { configFileKeys, configHash, configMapName, container, podSpec } from './pod.js';
+import { rolloutPolicy } from './rollout.js';
 
 export function serviceAccount(app: ResolvedApp, svc: ResolvedService): KubeObject {
   return {
@@ -45,7 +46,10 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
   const name = canary ? `${svc.name}-canary` : svc.name;
   const image = canary ? (svc.spec.traffic?.canary?.image ?? svc.image) : svc.image;
   const version = svc.image === image ? svc : { ...svc, image };
-  const labels = { ...serviceLabels(app, version), [LABELS.name]: name, ...(track ? { [TRACK_LABEL]: track } : {}) };
+  // A service delivered progressively runs its pods as the stable track; the canary is made at deploy time.
+  const progressive = !canary && svc.spec.rollout !== undefined;
+  const podTrack = track ?? (progressive ? 'stable' : undefined);
+  const labels = { ...serviceLabels(app, version), [LABELS.name]: name, ...(podTrack ? { [TRACK_LABEL]: podTrack } : {}) };
   const selector = { ...selectorLabels(app, svc), [LABELS.name]: name };
   const c = container(version, { command: svc.spec.command, args: svc.spec.args, withProbes: true, withPorts: true });
   if (svc.guard?.mode === 'in-process') {
@@ -53,10 +57,13 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
   }
   const sidecar = guardSidecar(app, svc);
   const annotations = podAnnotations(svc);
+  const rollout = progressive
+    ? { [ANNOTATIONS.rollout]: JSON.stringify(rolloutPolicy(svc.spec.rollout as NonNullable<typeof svc.spec.rollout>)) }
+    : undefined;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: meta(app, name, labels),
+    metadata: meta(app, name, labels, rollout),
     spec: {
       // Absent when an HPA owns the count, so an apply never fights the autoscaler.
       replicas: canary ? (svc.spec.traffic?.canary?.replicas ?? 1) : svc.replicas,
