@@ -185,11 +185,12 @@ describe('canaries judged by Prometheus on the real node', () => {
       },
       pollMs: 250,
     };
-    // Bounded load through the Service while the canary runs (kube-proxy spreads it over the pods).
+    // Bounded load through the Service while the canary runs. kube-proxy spreads connections, not
+    // requests, over the pods: enough connections that the canary's share is near its weight.
     const stopLoad = new AbortController();
     const load = options.traffic
       ? (async () => {
-          while (!stopLoad.signal.aborted) await autocannon({ url, connections: 4, duration: 2, overallRate: 60 });
+          while (!stopLoad.signal.aborted) await autocannon({ url, connections: 12, duration: 2, overallRate: 60 });
         })()
       : Promise.resolve();
     const started = Date.now();
@@ -264,7 +265,7 @@ spec:
     const url = `http://${(svc?.spec as { clusterIP?: string } | undefined)?.clusterIP}:8080/work`;
     const stop = new AbortController();
     const load = (async () => {
-      while (!stop.signal.aborted) await autocannon({ url, connections: 4, duration: 2, overallRate: 60 });
+      while (!stop.signal.aborted) await autocannon({ url, connections: 12, duration: 2, overallRate: 60 });
     })();
     type Env = { template: { spec: { containers: { env?: { name: string; value: string }[] }[] } } };
     const envOf = async () => {

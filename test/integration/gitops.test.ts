@@ -103,8 +103,9 @@ describe('nimbus sync', () => {
     origin = join(dir, 'origin.git');
     work = join(dir, 'work');
     git(dir, ['init', '-q', '--bare', '-b', 'main', origin]);
-    git(dir, ['clone', '-q', origin, work]);
-    mkdirSync(join(work, 'src'));
+    mkdirSync(join(work, 'src'), { recursive: true });
+    git(work, ['init', '-q', '-b', 'main']);
+    git(work, ['remote', 'add', 'origin', origin]);
   });
 
   afterAll(async () => {
