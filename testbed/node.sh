@@ -413,6 +413,7 @@ start_node() {
   fi
   [ -x "$KUBE_BIN/kubelet" ] && [ -x "$KUBE_BIN/kube-proxy" ] || die "kubelet/kube-proxy are not built (testbed/build-k8s.sh)"
   bash "$here/build-addons.sh" || die "building CoreDNS and metrics-server failed"
+  bash "$here/build-traefik.sh" || die "building Traefik failed"
 
   save_sysctls
   modprobe br_netfilter 2>/dev/null || true

@@ -91,6 +91,7 @@ if [ -n "$env_file" ]; then
     echo "NIMBUS_TESTBED_KUBE_BIN=$KUBE_BIN"
     echo "NIMBUS_TEST_NODE=$real_node"
     echo "NIMBUS_TEST_PROMETHEUS_K8S=$PROMETHEUS_K8S_BIN/prometheus"
+    echo "NIMBUS_TEST_TRAEFIK=$TRAEFIK_BIN/traefik"
     echo "NIMBUS_TESTBED_RUN=$NIMBUS_RUN"
   } >"$env_file"
 fi

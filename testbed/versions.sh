@@ -23,6 +23,9 @@ METRICS_SERVER_BIN="$NIMBUS_CACHE/metrics-server-$METRICS_SERVER_VERSION"
 # Debian's build lacks: canary analysis scrapes the real node's pods through it.
 PROMETHEUS_MODULE_VERSION=v0.316.0
 PROMETHEUS_K8S_BIN="$NIMBUS_CACHE/prometheus-$PROMETHEUS_MODULE_VERSION"
+# Traefik with its Kubernetes Gateway API provider: the data plane of HTTPRoute canary weights.
+TRAEFIK_VERSION=v3.7.13
+TRAEFIK_BIN="$NIMBUS_CACHE/traefik-$TRAEFIK_VERSION"
 # The real node's pod network and the addresses derived from it.
 NODE_POD_CIDR=10.244.0.0/24
 NODE_GATEWAY=10.244.0.1

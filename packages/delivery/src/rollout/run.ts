@@ -136,7 +136,13 @@ export async function* runCanary(run: CanaryRun): AsyncGenerator<RolloutEvent, R
   return state;
 }
 
-async function* performAll(run: CanaryRun, actions: Action[], state: RolloutState, queue: Observation[], note: (m: string) => void): AsyncGenerator<RolloutEvent> {
+async function* performAll(
+  run: CanaryRun,
+  actions: Action[],
+  state: RolloutState,
+  queue: Observation[],
+  note: (m: string) => void,
+): AsyncGenerator<RolloutEvent> {
   for (const action of actions)
     for await (const e of perform(run, action, state, queue)) {
       if (e.type === 'record') note(e.message);
