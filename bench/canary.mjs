@@ -9,15 +9,17 @@ function simulate(verdict, policy = DEFAULT_POLICY) {
   let now = 0;
   const checks = [{ name: 'success rate %', value: verdict === 'pass' ? 100 : 50, bound: '≥ 99', ok: verdict === 'pass' }];
   const pending = [{ type: 'start' }];
+  // What each action leads to, as the executor would observe it.
+  const outcomes = {
+    analyze: { type: 'analysis', verdict, checks, requests: 1000 },
+    promote: { type: 'promoted' },
+    rollback: { type: 'rolled-back' },
+  };
   for (let guard = 0; guard < 10_000 && !isDone(state); guard++) {
     const o = pending.shift() ?? { type: 'tick' };
     const r = rolloutStep(state, o, now, policy);
     state = r.state;
-    for (const a of r.actions) {
-      if (a.type === 'analyze') pending.push({ type: 'analysis', verdict, checks, requests: 1000 });
-      if (a.type === 'promote') pending.push({ type: 'promoted' });
-      if (a.type === 'rollback') pending.push({ type: 'rolled-back' });
-    }
+    pending.push(...r.actions.map((a) => outcomes[a.type]).filter(Boolean));
     if (!pending.length) now += 100; // the executor looks again a tenth of a second later
   }
   return { seconds: now / 1000, phase: state.phase };

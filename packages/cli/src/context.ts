@@ -10,7 +10,8 @@ export interface CliContext {
 }
 
 export async function painterFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Promise<Painter> {
-  if (!stream.isTTY || env.NO_COLOR !== undefined || env.CI !== undefined) return plainPainter;
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0';
+  if (env.NO_COLOR !== undefined || (!forced && (!stream.isTTY || env.CI !== undefined))) return plainPainter;
   const pc = (await import('picocolors')).default;
   return { red: pc.red, yellow: pc.yellow, dim: pc.dim, bold: pc.bold, cyan: pc.cyan, green: pc.green };
 }

@@ -5,6 +5,22 @@ import { VERSION } from './version.js';
 
 export { VERSION };
 
+class UsageError extends Error {
+  readonly code = 'NIMBUS_USAGE';
+}
+const usageError = (message: string) => new UsageError(message);
+
+/**
+ * kubectl's spellings that commander does not read: `-o=json` (a short option with `=`). Long
+ * options with `=` (`--output=json`) commander reads itself.
+ */
+export function normalizeArgs(argv: readonly string[]): string[] {
+  return argv.flatMap((a) => {
+    const m = /^(-[a-zA-Z])=(.*)$/.exec(a);
+    return m ? [m[1] as string, m[2] as string] : [a];
+  });
+}
+
 /**
  * Builds the command tree. Heavy modules load inside each action, so
  * `nimbus --help` stays fast.
@@ -13,9 +29,15 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   const program = new Command('nimbus')
     .description('From one spec to a secure, observable, autoscaled deployment.')
     .version(VERSION, '--version')
-    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      // Usage errors in the same form as every other error.
+      outputError: (s, write) => write(s.replace(/^error: /, 'error[NIMBUS_USAGE] ')),
+    })
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
+    .option('--no-color', 'no colours (also NO_COLOR; FORCE_COLOR forces them)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -123,12 +145,40 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .command('scale')
     .description('Set the replica count of a service (through the scale subresource).')
     .argument('<service>')
-    .argument('<replicas>')
+    .argument('[replicas]', 'the count (or --replicas, as kubectl writes it)')
+    .option('--replicas <n>', 'the count')
     .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
     .option('-n, --namespace <ns>', 'namespace of the app')
+    .addHelpText('after', '\nExamples:\n  nimbus scale api --replicas 3\n  nimbus scale api 3 -n shop')
     .action(async (service, replicas, opts, cmd) => {
+      const count = opts.replicas ?? replicas;
+      if (count === undefined) throw usageError('scale needs a count: nimbus scale SERVICE --replicas N');
       const { runScale } = await import('./commands/inspect.js');
-      setExit(await runScale([], service, replicas, { ...opts, ...globals(cmd) }, ctx));
+      setExit(await runScale([], service, count, { ...opts, ...globals(cmd) }, ctx));
+    });
+
+  program
+    .command('version')
+    .description('Print the version of nimbus and of the Node.js it runs on.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((opts) => {
+      const info = { nimbus: VERSION, node: process.versions.node, platform: `${process.platform}/${process.arch}` };
+      ctx.stdout.write(
+        opts.output === 'json' ? `${JSON.stringify(info)}\n` : `nimbus ${info.nimbus} (node ${info.node}, ${info.platform})\n`,
+      );
+    });
+
+  program
+    .command('completion')
+    .description('Print a shell completion script: bash, zsh or fish.')
+    .argument('<shell>', 'bash | zsh | fish')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  source <(nimbus completion bash)\n  nimbus completion fish > ~/.config/fish/completions/nimbus.fish',
+    )
+    .action(async (shell) => {
+      const { completionScript } = await import('./completion.js');
+      ctx.stdout.write(completionScript(shell, program as never));
     });
 
   program
@@ -322,21 +372,26 @@ Examples:
 }
 
 /** Runs the CLI and returns its exit code; never throws. */
-export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
+export async function main(argv: readonly string[], given: CliContext): Promise<number> {
+  // --no-color anywhere on the line, as NO_COLOR does (https://no-color.org).
+  const ctx = argv.includes('--no-color') ? { ...given, env: { ...given.env, NO_COLOR: '1' } } : given;
+  argv = argv.filter((a) => a !== '--no-color');
   let exitCode = 0;
   const program = buildProgram(ctx, (code) => {
     exitCode = code;
   });
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(normalizeArgs(argv), { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
     }
+
     const { formatError } = await import('./format-error.js');
     const { painterFor } = await import('./context.js');
-    const { text, exitCode: code } = formatError(err, await painterFor(ctx.stderr, ctx.env), ctx.env.NIMBUS_DEBUG === '1');
+    const failure = err instanceof UsageError ? new (await import('@nimbus/model')).NimbusError('NIMBUS_USAGE', err.message) : err;
+    const { text, exitCode: code } = formatError(failure, await painterFor(ctx.stderr, ctx.env), ctx.env.NIMBUS_DEBUG === '1');
     ctx.stderr.write(`${text}\n`);
     return code;
   }

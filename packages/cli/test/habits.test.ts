@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeArgs } from '../src/main.js';
+import { runCli } from './helpers.js';
+
+/** kubectl's and the shell's habits, kept by nimbus. */
+describe('command-line habits', () => {
+  const root = new URL('../../../', import.meta.url).pathname;
+
+  it('reads -o=json as -o json, and --output=json', async () => {
+    expect(normalizeArgs(['render', '-o=json', '--output=yaml', '-n', 'x'])).toEqual(['render', '-o', 'json', '--output=yaml', '-n', 'x']);
+    const short = await runCli(['render', 'examples/shop', '-o=json'], root);
+    expect(short.code, short.stderr).toBe(0);
+    expect(JSON.parse(short.stdout).items?.length ?? JSON.parse(short.stdout).length).toBeGreaterThan(10);
+    const long = await runCli(['render', 'examples/shop', '--output=json'], root);
+    expect(long.stdout).toBe(short.stdout);
+  });
+
+  it('prints its version as text and JSON', async () => {
+    expect((await runCli(['version'], root)).stdout).toMatch(/^nimbus \d+\.\d+\.\d+ \(node \d+/);
+    expect(JSON.parse((await runCli(['version', '-o', 'json'], root)).stdout)).toMatchObject({
+      nimbus: expect.any(String),
+      node: process.versions.node,
+    });
+    expect((await runCli(['--version'], root)).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('writes completion scripts for bash, zsh and fish from its own command tree', async () => {
+    const bash = (await runCli(['completion', 'bash'], root)).stdout;
+    expect(bash).toContain('complete -F _nimbus nimbus');
+    expect(bash).toMatch(/"deploy"\) flags="[^"]*--prometheus/);
+    expect(bash).toMatch(/"gitops export"\) flags="[^"]*--author/);
+    expect((await runCli(['completion', 'zsh'], root)).stdout).toContain('bashcompinit');
+    expect((await runCli(['completion', 'fish'], root)).stdout).toContain(
+      "complete -c nimbus -n '__fish_seen_subcommand_from guard' -l pid",
+    );
+    const unknown = await runCli(['completion', 'tcsh'], root);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('error[NIMBUS_USAGE]');
+  });
+
+  it('reports usage errors in the same error[CODE] form as every other error', async () => {
+    const r = await runCli(['render', '--no-such-flag'], root);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error\[NIMBUS_USAGE\] unknown option '--no-such-flag'/);
+    const scale = await runCli(['scale', 'api'], root);
+    expect(scale.code).toBe(2);
+    expect(scale.stderr).toContain('error[NIMBUS_USAGE] scale needs a count');
+  });
+
+  it('takes --no-color anywhere on the line', async () => {
+    const r = await runCli(['check', 'examples/shop', '--no-color'], root);
+    expect(r.stdout.includes(String.fromCharCode(27))).toBe(false);
+  });
+});
