@@ -25,7 +25,7 @@ users:
   - name: prod-user
     user: { token: s3cret }
   - name: sso-user
-    user: { exec: { command: aws } }
+    user: { exec: { command: nimbus-test-no-such-plugin } }
 contexts:
   - name: dev
     context: { cluster: dev-cluster, user: dev-user }
@@ -60,9 +60,12 @@ describe('loadClusterAccess', () => {
     expect((await loadClusterAccess({ env, context: 'prod' })).contextName).toBe('prod');
   });
 
-  it('refuses exec plugins and unknown contexts with a typed error', async () => {
+  it('fails with a typed error on a plugin that is not installed, an unknown context, a missing file', async () => {
     const path = join(kubeconfigDir(), 'config');
-    await expect(loadClusterAccess({ kubeconfig: path, context: 'sso' })).rejects.toMatchObject({ code: 'NIMBUS_KUBECONFIG' });
+    await expect(loadClusterAccess({ kubeconfig: path, context: 'sso' })).rejects.toMatchObject({
+      code: 'NIMBUS_KUBECONFIG',
+      message: expect.stringMatching(/the credential plugin failed: nimbus-test-no-such-plugin is not installed/),
+    });
     await expect(loadClusterAccess({ kubeconfig: path, context: 'nope' })).rejects.toMatchObject({ code: 'NIMBUS_KUBECONFIG' });
     await expect(loadClusterAccess({ kubeconfig: '/nonexistent/kubeconfig' })).rejects.toMatchObject({ code: 'NIMBUS_KUBECONFIG' });
   });
