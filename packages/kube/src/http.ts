@@ -39,6 +39,10 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
+/** Before the first answer: attempts and per-request silence allowed, so an unreachable server is reported within seconds. */
+const FIRST_CONTACT_ATTEMPTS = 2;
+const FIRST_CONTACT_TIMEOUT_MS = 4000;
+
 /** About 30 s of retrying in all: enough to ride out an API server restart or a leader change. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 200, maxDelayMs: 5_000 };
 
@@ -94,6 +98,8 @@ export class KubeHttp {
   private readonly agent: Agent | HttpAgent;
   private readonly url: URL;
   private readonly retry: RetryPolicy;
+  /** The server has answered at least once: from then on a lost connection is worth the full retry policy. */
+  private reached = false;
 
   constructor(access: ClusterAccess, options: { maxSockets?: number; retry?: RetryPolicy } = {}) {
     this.access = access;
@@ -117,6 +123,11 @@ export class KubeHttp {
     this.agent.destroy();
   }
 
+  /** A server never reached is not restarting: one quick retry (none after silence), then say so — not 30 s of nothing. */
+  private givesUp(attempt: number, code: string): boolean {
+    return !this.reached && (attempt >= FIRST_CONTACT_ATTEMPTS || code === 'ETIMEDOUT');
+  }
+
   /**
    * Sends a request, retrying with backoff what may succeed on a second try: a
    * lost connection (idempotent requests only), 429, 502–504, and 500 for
@@ -132,11 +143,16 @@ export class KubeHttp {
       const last = attempt >= this.retry.attempts;
       if ('err' in outcome) {
         const code = (outcome.err as NodeJS.ErrnoException).code ?? '';
-        if (last || !idempotent || !RETRYABLE_CODES.has(code))
-          throw new NimbusError('NIMBUS_KUBE_UNREACHABLE', `${req.method} ${req.path}: ${(outcome.err as Error).message}`, {
-            cause: outcome.err,
-          });
+        if (last || this.givesUp(attempt, code) || !idempotent || !RETRYABLE_CODES.has(code))
+          throw new NimbusError(
+            'NIMBUS_KUBE_UNREACHABLE',
+            `${req.method} ${this.url.origin}${req.path}: ${(outcome.err as Error).message}`,
+            {
+              cause: outcome.err,
+            },
+          );
       } else if (outcome.res.status < 400) {
+        this.reached = true;
         return outcome.res as KubeResponse<T>;
       } else if (last || !retryableStatus(outcome.res.status, idempotent)) {
         throw apiError(outcome.res.status, outcome.res.body, `${req.method} ${req.path} failed with HTTP ${outcome.res.status}`);
@@ -239,7 +255,10 @@ export class KubeHttp {
           resolve({ status: res.statusCode ?? 0, body });
         });
       });
-      r.setTimeout(60_000, () => r.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      // Until the server has answered once, silence means it is not there: a short timeout.
+      r.setTimeout(this.reached ? 60_000 : FIRST_CONTACT_TIMEOUT_MS, () =>
+        r.destroy(Object.assign(new Error(this.reached ? 'request timed out' : 'no answer'), { code: 'ETIMEDOUT' })),
+      );
       r.on('error', reject);
       if (payload !== undefined) r.write(payload);
       r.end();

@@ -57,7 +57,7 @@ export const ERROR_CATALOG = {
   NIMBUS_KUBE_UNREACHABLE: {
     exitCode: 1,
     title: 'The Kubernetes API server cannot be reached',
-    hint: 'Check that the cluster is running and the kubeconfig server address is right; Nimbus retried with backoff before giving up.',
+    hint: 'Check that the cluster is running and the kubeconfig server address is right. A server that never answered is reported after one retry; one that stops answering during a command is retried with backoff for about 30 s.',
   },
   NIMBUS_KUBE_REJECTED: {
     exitCode: 1,
