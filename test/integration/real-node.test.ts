@@ -424,6 +424,13 @@ describe('the real node', () => {
       expect(webPod).toBeDefined();
       const before = await client.podLogs(ns, String(webPod), { container: 'guard' });
       expect(before).toContain('"message":"guard started"');
+      // kubectl's habits: a container of the pods, lines since a time, pods narrowed by label.
+      const cli = await runCli(
+        ['logs', 'web', '-c', 'guard', '--since', '30m', '-l', 'nimbus.dev/service=web', '-n', ns, '--app', 'shop', ...kube()],
+        dir,
+      );
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stdout).toContain('"message":"guard started"');
       expect(findingsIn(before).map((f) => f.message)).toEqual([]);
       // Someone opens a shell in the web container and talks to the cache, which web never declared.
       const cacheIp = await clusterIp(client, `${ns}-redis`, 'cache');

@@ -187,6 +187,14 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .argument('<service>')
     .option('--tail <lines>', 'lines per pod', '100')
     .option('-f, --follow', 'stream new lines until Ctrl-C')
+    .option('-c, --container <name>', "a container of the pods (default the service's own; e.g. guard)")
+    .option('--since <duration>', 'only lines newer than this, e.g. 5m')
+    .option('-p, --previous', "the previous instance's log (after a restart)")
+    .option('-l, --selector <labels>', 'only pods with these labels too, e.g. nimbus.dev/track=canary')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nimbus logs api --since 10m\n  nimbus logs web -c guard\n  nimbus logs api -p -l nimbus.dev/track=canary',
+    )
     .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
     .option('-n, --namespace <ns>', 'namespace of the app')
     .action(async (service, opts, cmd) => {

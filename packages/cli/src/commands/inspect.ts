@@ -128,30 +128,50 @@ export function runScale(specArgs: string[], service: string, replicas: string, 
 export function runLogs(
   specArgs: string[],
   service: string,
-  opts: Opts & { tail?: string; follow?: boolean },
+  opts: Opts & { tail?: string; follow?: boolean; container?: string; since?: string; previous?: boolean; selector?: string },
   ctx: CliContext,
 ): Promise<number> {
   return withClient(opts, ctx, async (client) => {
     const ref = await resolveAppRef(specArgs, opts, ctx, client);
-    const pods = await client.list(
-      { apiVersion: 'v1', kind: 'Pod', namespace: ref.namespace },
-      { labelSelector: serviceSelector(ref.app, service) },
-    );
-    if (pods.length === 0) throw new NimbusError('NIMBUS_KUBE_NOT_FOUND', `no pods of service '${service}' in ${ref.namespace}`);
+    // kubectl's -l narrows the service's pods further (e.g. -l nimbus.dev/track=canary).
+    const selector = [serviceSelector(ref.app, service), opts.selector].filter(Boolean).join(',');
+    const pods = await client.list({ apiVersion: 'v1', kind: 'Pod', namespace: ref.namespace }, { labelSelector: selector });
+    if (pods.length === 0)
+      throw new NimbusError(
+        'NIMBUS_KUBE_NOT_FOUND',
+        `no pods of service '${service}' in ${ref.namespace}${opts.selector ? ` with ${opts.selector}` : ''}`,
+      );
     const names = pods.map((p) => p.metadata.name).sort();
-    const tailLines = opts.tail ? Number(opts.tail) : 100;
+    const { tailLines, container, sinceSeconds } = logOptions(service, opts);
     if (opts.follow) {
       await followPods(names, ctx, (name, onLine, signal) =>
-        client.followPodLogs(ref.namespace, name, onLine, { container: service, tailLines, signal }),
+        client.followPodLogs(ref.namespace, name, onLine, { container, tailLines, signal }),
       );
       return 0;
     }
     for (const name of names) {
-      const text = await client.podLogs(ref.namespace, name, { container: service, tailLines });
+      const text = await client.podLogs(ref.namespace, name, { container, tailLines, previous: opts.previous, sinceSeconds });
       for (const line of text.split('\n').filter(Boolean)) ctx.stdout.write(`[${name}] ${line}\n`);
     }
     return 0;
   });
+}
+
+function logOptions(service: string, opts: { tail?: string; container?: string; since?: string }) {
+  const tailLines = opts.tail ? Number(opts.tail) : 100;
+  if (!Number.isInteger(tailLines) || tailLines < 0) throw new NimbusError('NIMBUS_USAGE', `--tail: '${opts.tail}' is not a line count`);
+  return {
+    tailLines,
+    container: opts.container ?? service,
+    sinceSeconds: opts.since ? Math.max(1, Math.ceil(parseSince(opts.since) / 1000)) : undefined,
+  };
+}
+
+/** kubectl's --since: 30s, 5m, 2h. */
+function parseSince(text: string): number {
+  const m = /^(\d+)(s|m|h)$/.exec(text.trim());
+  if (!m) throw new NimbusError('NIMBUS_USAGE', `--since: '${text}' is not a duration`, { hint: 'e.g. 30s, 5m, 2h' });
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
 }
 
 /** Streams every pod's log, each line prefixed with its pod, until all end or Ctrl-C / SIGTERM. */
