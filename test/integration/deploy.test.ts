@@ -151,8 +151,16 @@ describe('nimbus deploy on a real control plane', () => {
     expect(status.services.map((s: { service: string }) => s.service)).toEqual(['(app)', 'api', 'web', 'worker']);
   });
 
+  it('prints status and history as YAML too, as kubectl -o yaml', async () => {
+    const status = await nimbus(['status', '--app', 'shop', '-n', ns, '-o', 'yaml']);
+    expect(status.stdout).toMatch(/^app: shop$/m);
+    expect(status.stdout).toMatch(/^health: Healthy$/m);
+    const history = await nimbus(['history', '--app', 'shop', '-n', ns, '--output=yaml']);
+    expect(history.stdout).toMatch(/revision: 1/);
+  });
+
   it('scales a service and reports the HPA that owns it', async () => {
-    const r = await nimbus(['scale', 'worker', '3', '--app', 'shop', '-n', ns]);
+    const r = await nimbus(['scale', 'worker', '--replicas', '3', '--app', 'shop', '-n', ns]);
     expect(r.code).toBe(0);
     const worker = await client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'worker' });
     expect(((worker?.spec ?? {}) as { replicas: number }).replicas).toBe(3);
@@ -229,6 +237,13 @@ describe('deploy safety', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('NIMBUS_INVALID_OBJECTS');
     expect(r.stderr).toContain('Deployment broken');
+    expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeUndefined();
+    // kubectl's dry runs: =server validates with the server (and refuses), =client only plans.
+    const server = await runCli(['deploy', '-f', 'm', '-n', ns, '--app', 'broken', '--dry-run=server', ...kube], dir);
+    expect(server.stderr).toContain('NIMBUS_INVALID_OBJECTS');
+    const clientOnly = await runCli(['deploy', '-f', 'm', '-n', ns, '--app', 'broken', '--dry-run=client', ...kube], dir);
+    expect(clientOnly.code, clientOnly.stderr).toBe(0);
+    expect(clientOnly.stdout).toMatch(/plan\s+revision 1: apply 2 objects/);
     expect(await client.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })).toBeUndefined();
   });
 

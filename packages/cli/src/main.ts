@@ -96,7 +96,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     cmd.optsWithGlobals() as { kubeconfig?: string; context?: string };
 
   target('deploy', 'Apply the app as a new release: validate, apply in stages, prune, wait.')
-    .option('--dry-run', 'show the plan and validate against the server; change nothing')
+    .option(
+      '--dry-run [mode]',
+      'change nothing: server (default) shows the plan and validates every object with the server; client only plans',
+    )
     .option('--no-wait', 'do not wait for the objects to become healthy')
     .option('--timeout <duration>', 'how long to wait for health, e.g. 90s, 5m', '5m')
     .option('--atomic', 'on failure, roll back to the previous revision')
@@ -108,21 +111,21 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     });
 
   target('diff', 'Show what a deploy would change (server-side dry run); exit 1 if anything would.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .action(async (spec, opts, cmd) => {
       const { runDiff } = await import('./commands/inspect.js');
       setExit(await runDiff(spec, { ...opts, ...globals(cmd) }, ctx));
     });
 
   target('status', 'Health of every object of the current release, per service.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .action(async (spec, opts, cmd) => {
       const { runStatus } = await import('./commands/inspect.js');
       setExit(await runStatus(spec, { ...opts, ...globals(cmd) }, ctx));
     });
 
   target('history', 'List the kept releases (10) of the app.')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
     .action(async (spec, opts, cmd) => {
       const { runHistory } = await import('./commands/inspect.js');
       setExit(await runHistory(spec, { ...opts, ...globals(cmd) }, ctx));

@@ -19,6 +19,8 @@ export interface DeployOptions {
   force?: boolean;
   /** Plan and validate only; change nothing. */
   dryRun?: boolean;
+  /** Validate every object with the server (a server-side dry run) before anything is applied; default true. */
+  validate?: boolean;
   description?: string;
   concurrency?: number;
   leaseSeconds?: number;
@@ -56,7 +58,7 @@ export type ExecuteOptions = Pick<
  * return value summarises.
  */
 export async function* deploy(client: KubeClient, options: DeployOptions): AsyncGenerator<DeployEvent, DeployResult> {
-  await validateBeforeApply(client, options.objects, options.concurrency ?? 24);
+  if (options.validate !== false) await validateBeforeApply(client, options.objects, options.concurrency ?? 24);
   const history = await new ReleaseStore(client, options.namespace, options.app).list();
   const plan = planRelease({ app: options.app, namespace: options.namespace, desired: options.objects, history, force: options.force });
   return yield* executePlan(client, plan, options);

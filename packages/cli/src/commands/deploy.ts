@@ -16,7 +16,8 @@ import type { Painter } from '../format-error.js';
 import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
 
 export interface DeployCommandOptions extends TargetOptions, ClusterOptions {
-  dryRun?: boolean;
+  /** kubectl's --dry-run[=client|server]. */
+  dryRun?: boolean | string;
   wait?: boolean;
   timeout?: string;
   atomic?: boolean;
@@ -149,6 +150,13 @@ async function stream<T>(events: AsyncGenerator<ProgressiveEvent, T>, ctx: CliCo
   return result;
 }
 
+function dryRunMode(value: boolean | string | undefined): 'client' | 'server' | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true || value === 'server') return 'server';
+  if (value === 'client') return 'client';
+  throw new NimbusError('NIMBUS_USAGE', `--dry-run: '${value}' is not client or server`);
+}
+
 export async function runDeploy(specArgs: string[], opts: DeployCommandOptions, ctx: CliContext): Promise<number> {
   const client = await connect(opts, ctx);
   try {
@@ -161,7 +169,8 @@ export async function runDeploy(specArgs: string[], opts: DeployCommandOptions, 
         timeoutMs: parseDuration(opts.timeout, 300_000),
         atomic: opts.atomic,
         force: opts.force,
-        dryRun: opts.dryRun,
+        dryRun: dryRunMode(opts.dryRun) !== undefined,
+        validate: dryRunMode(opts.dryRun) !== 'client',
       }),
       ctx,
       true,

@@ -11,6 +11,7 @@ import {
 import { readSyncState, type SyncState } from '@nimbus/gitops';
 import type { KubeClient } from '@nimbus/kube';
 import { NimbusError, serviceSelector } from '@nimbus/model';
+import { toYaml } from '@nimbus/render';
 import { type CliContext, painterFor } from '../context.js';
 import type { Painter } from '../format-error.js';
 import { type ClusterOptions, connect, resolveAppRef, resolveTarget, type TargetOptions } from '../target.js';
@@ -26,14 +27,19 @@ async function withClient<T>(opts: ClusterOptions, ctx: CliContext, work: (clien
   }
 }
 
+/** `-o json` or `-o yaml`, as kubectl prints them. */
+function structured(value: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : toYaml(value);
+}
+
 /** `nimbus diff`: exit 0 when nothing would change, 1 when something would (like kubectl diff). */
 export function runDiff(specArgs: string[], opts: Opts, ctx: CliContext): Promise<number> {
   return withClient(opts, ctx, async (client) => {
     const target = await resolveTarget(specArgs, opts, ctx, client);
     const diffs = await diffObjects(client, target.app, target.namespace, target.objects);
     const paint = await painterFor(ctx.stdout, ctx.env);
-    if (opts.output === 'json') {
-      ctx.stdout.write(`${JSON.stringify(diffs, null, 2)}\n`);
+    if (opts.output === 'json' || opts.output === 'yaml') {
+      ctx.stdout.write(structured(diffs, opts.output));
       return diffs.length ? 1 : 0;
     }
     for (const d of diffs) ctx.stdout.write(describeDiff(d, paint));
@@ -73,8 +79,8 @@ export function runStatus(specArgs: string[], opts: Opts, ctx: CliContext): Prom
     const ref = await resolveAppRef(specArgs, opts, ctx, client);
     const status = await appStatus(client, ref.app, ref.namespace);
     const sync = await readSyncState(client, ref.namespace, ref.app);
-    if (opts.output === 'json') {
-      ctx.stdout.write(`${JSON.stringify(sync ? { ...status, sync } : status, null, 2)}\n`);
+    if (opts.output === 'json' || opts.output === 'yaml') {
+      ctx.stdout.write(structured(sync ? { ...status, sync } : status, opts.output));
       return status.health === 'Healthy' ? 0 : 1;
     }
     const paint = await painterFor(ctx.stdout, ctx.env);
@@ -88,13 +94,12 @@ export function runHistory(specArgs: string[], opts: Opts, ctx: CliContext): Pro
   return withClient(opts, ctx, async (client) => {
     const ref = await resolveAppRef(specArgs, opts, ctx, client);
     const releases = await new ReleaseStore(client, ref.namespace, ref.app).list();
-    if (opts.output === 'json') {
+    if (opts.output === 'json' || opts.output === 'yaml') {
       ctx.stdout.write(
-        `${JSON.stringify(
+        structured(
           releases.map(({ objects, ...r }) => ({ ...r, objects: objects.length })),
-          null,
-          2,
-        )}\n`,
+          opts.output,
+        ),
       );
       return 0;
     }
