@@ -15,5 +15,6 @@ const code = await main(process.argv.slice(2), {
   stderr: process.stderr,
   cwd: process.cwd(),
   env: process.env,
+  stdin: process.stdin,
 });
 process.exitCode = code;

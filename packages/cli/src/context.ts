@@ -7,6 +7,17 @@ export interface CliContext {
   stderr: Writable & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** What `-f -` reads. */
+  stdin?: NodeJS.ReadableStream;
+}
+
+/** Standard input, when a `-f -` asks for it (read once, whole). */
+export async function stdinFor(paths: readonly string[] | undefined, ctx: CliContext): Promise<string | undefined> {
+  if (!paths?.includes('-')) return undefined;
+  if (!ctx.stdin) return '';
+  let text = '';
+  for await (const chunk of ctx.stdin) text += String(chunk);
+  return text;
 }
 
 export async function painterFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): Promise<Painter> {

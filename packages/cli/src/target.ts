@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { KubeClient } from '@nimbus/kube';
 import { resolveTarget as resolveFrom, resolveAppRef as resolveRef, type Target } from '@nimbus/project';
-import type { CliContext } from './context.js';
+import { type CliContext, stdinFor } from './context.js';
 
 export interface ClusterOptions {
   kubeconfig?: string;
@@ -22,10 +22,11 @@ export function connect(opts: ClusterOptions, ctx: CliContext): Promise<KubeClie
 
 /** The target of a cluster command, with the connected context's namespace as the default. */
 export async function resolveTarget(specArgs: string[], opts: TargetOptions, ctx: CliContext, client: KubeClient): Promise<Target> {
-  const target = await resolveFrom(specArgs, { ...opts, cwd: ctx.cwd, defaultNamespace: client.defaultNamespace });
+  const stdin = await stdinFor(opts.filename, ctx);
+  const target = await resolveFrom(specArgs, { ...opts, stdin, cwd: ctx.cwd, defaultNamespace: client.defaultNamespace });
   // Passed-over inputs are said, one line each, so nothing is dropped silently.
   for (const s of target.skipped ?? [])
-    ctx.stderr.write(`skipped  ${relative(ctx.cwd, s.file)}${s.line ? `:${s.line}` : ''}: ${s.reason}\n`);
+    ctx.stderr.write(`skipped  ${s.file.startsWith('<') ? s.file : relative(ctx.cwd, s.file)}${s.line ? `:${s.line}` : ''}: ${s.reason}\n`);
   return target;
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { normalizeArgs } from '../src/main.js';
 import { runCli } from './helpers.js';
@@ -45,6 +46,17 @@ describe('command-line habits', () => {
     const scale = await runCli(['scale', 'api'], root);
     expect(scale.code).toBe(2);
     expect(scale.stderr).toContain('error[NIMBUS_USAGE] scale needs a count');
+  });
+
+  it('reads manifests from standard input with -f -', () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { containers: [{ name: c, image: nginx:latest }] }\n';
+    const r = spawnSync(process.execPath, [`${root}packages/cli/bin/nimbus.js`, 'check', '-f', '-', '-o', 'json'], {
+      input: pod,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    const findings = JSON.parse(r.stdout).findings as { ruleId: string; file?: string }[];
+    expect(findings.find((f) => f.ruleId === 'container-image-tag')?.file).toBe('<stdin>');
   });
 
   it('takes --no-color anywhere on the line', async () => {

@@ -24,7 +24,12 @@ export interface LoadedManifests {
 export interface LoadManifestOptions {
   /** Every skipped file or document is an error (NIMBUS_SPEC_KIND), as is an unreadable file. */
   strict?: boolean;
+  /** What the path `-` reads (standard input, as kubectl -f -), read by the caller. */
+  stdin?: string;
 }
+
+/** The name standard input goes by in findings and errors. */
+export const STDIN_NAME = '<stdin>';
 
 /** Files under the paths, directories walked in name order; hidden entries are skipped. */
 function expand(path: string): string[] {
@@ -91,8 +96,8 @@ function itemsOf(value: unknown): { items: unknown[]; isList: boolean } {
   return { items: isList ? (value.items as unknown[]) : [value], isList };
 }
 
-function readFile(file: string, into: LoadedManifests): void {
-  const text = readFileSync(file, 'utf8');
+function readFile(file: string, into: LoadedManifests, given?: string): void {
+  const text = given ?? readFileSync(file, 'utf8');
   const whole = notManifestFile(file, text);
   if (whole) {
     into.skipped.push({ file, reason: whole });
@@ -126,7 +131,10 @@ function readFile(file: string, into: LoadedManifests): void {
 export async function loadManifests(paths: readonly string[], options: LoadManifestOptions = {}): Promise<LoadedManifests> {
   // Synchronous reads: thousands of small files are read fastest without a promise per file.
   const loaded: LoadedManifests = { objects: [], sources: new Map(), skipped: [], unreadable: [], generated: new Set() };
-  for (const file of paths.flatMap(expand)) readFile(file, loaded);
+  for (const path of paths) {
+    if (path === '-') readFile(STDIN_NAME, loaded, options.stdin ?? '');
+    else for (const file of expand(path)) readFile(file, loaded);
+  }
   if (options.strict && (loaded.skipped.length || loaded.unreadable.length)) {
     const diagnostics: Diagnostic[] = [
       ...loaded.unreadable,

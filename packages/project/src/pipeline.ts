@@ -110,13 +110,16 @@ function inputFindings(loaded: LoadedManifests, cwd: string): Finding[] {
 const NO_MANIFESTS: LoadedManifests = { objects: [], sources: new Map(), skipped: [], unreadable: [], generated: new Set() };
 
 /** Checks plain manifests and Dockerfiles, as `nimbus check -f` does; findings carry file and line. */
-export async function checkFiles(files: readonly string[], opts: { cwd: string; config?: string; strict?: boolean }): Promise<CheckResult> {
+export async function checkFiles(
+  files: readonly string[],
+  opts: { cwd: string; config?: string; strict?: boolean; stdin?: string },
+): Promise<CheckResult> {
   const dockerfiles = files.filter(isDockerfile);
   const manifests = files.filter((f) => !isDockerfile(f));
   const loaded = manifests.length
     ? await loadManifests(
-        manifests.map((f) => resolve(opts.cwd, f)),
-        { strict: opts.strict },
+        manifests.map((f) => (f === '-' ? f : resolve(opts.cwd, f))),
+        { strict: opts.strict, stdin: opts.stdin },
       )
     : NO_MANIFESTS;
   // Nothing readable at all is bad input, not a check result.

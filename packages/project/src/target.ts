@@ -21,6 +21,8 @@ export interface TargetOptions {
   app?: string;
   /** Inputs that are not Kubernetes objects are errors, not skipped. */
   strict?: boolean;
+  /** What `-f -` reads: standard input, read by the caller. */
+  stdin?: string;
   /** The namespace used when neither -n nor the objects name one (the kubeconfig context's). */
   defaultNamespace: string;
 }
@@ -78,8 +80,8 @@ function refuseUnappliable(loaded: LoadedManifests): void {
 export async function resolveTarget(specArgs: readonly string[], opts: TargetOptions): Promise<Target> {
   if (opts.filename?.length) {
     const loaded = await loadManifests(
-      opts.filename.map((f) => resolve(opts.cwd, f)),
-      { strict: opts.strict },
+      opts.filename.map((f) => (f === '-' ? f : resolve(opts.cwd, f))),
+      { strict: opts.strict, stdin: opts.stdin },
     );
     refuseUnappliable(loaded);
     const namespace = opts.namespace ?? opts.defaultNamespace;

@@ -8,7 +8,7 @@ import {
   RULES,
 } from '@nimbus/check';
 import { type CheckResult, checkFiles, checkRendered, loadAndRender } from '@nimbus/project';
-import { type CliContext, painterFor } from '../context.js';
+import { type CliContext, painterFor, stdinFor } from '../context.js';
 import { VERSION } from '../version.js';
 
 export interface CheckCommandOptions {
@@ -21,7 +21,8 @@ export interface CheckCommandOptions {
 
 /** Checks a Nimbus spec (as rendered) or plain manifests (-f). */
 export async function performCheck(specArgs: string[], opts: CheckCommandOptions, ctx: CliContext): Promise<CheckResult> {
-  if (opts.filename?.length) return checkFiles(opts.filename, { cwd: ctx.cwd, config: opts.config, strict: opts.strict });
+  if (opts.filename?.length)
+    return checkFiles(opts.filename, { cwd: ctx.cwd, config: opts.config, strict: opts.strict, stdin: await stdinFor(opts.filename, ctx) });
   return checkRendered(await loadAndRender(specArgs, { env: opts.env, cwd: ctx.cwd }), { cwd: ctx.cwd, config: opts.config });
 }
 
