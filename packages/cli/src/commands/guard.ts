@@ -18,6 +18,7 @@ import { guardContractFor } from '@nimbus/render';
 import { type CliContext, painterFor } from '../context.js';
 import { parseDuration } from '../duration.js';
 import type { Painter } from '../format-error.js';
+import { untilInterrupted } from '../interrupt.js';
 
 export interface GuardCommandOptions {
   pid?: string;
@@ -148,16 +149,7 @@ export async function runGuard(opts: GuardCommandOptions, ctx: CliContext): Prom
       return found.length > 0 ? 1 : 0;
     }
     ctx.stderr.write(`guarding process ${pid} with ${guard.rules.length} rules; Ctrl-C to stop\n`);
-    await new Promise<void>((done) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        done();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      void watchTarget(pid, stop);
-    });
+    await untilInterrupted((stop) => void watchTarget(pid, stop));
     await guard.stop();
     return 0;
   } catch (err) {

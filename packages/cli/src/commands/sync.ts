@@ -18,6 +18,7 @@ import { objectsToYaml } from '@nimbus/render';
 import { type CliContext, painterFor } from '../context.js';
 import { parseDuration } from '../duration.js';
 import type { Painter } from '../format-error.js';
+import { untilInterrupted } from '../interrupt.js';
 import { type ClusterOptions, connect } from '../target.js';
 
 export interface SyncCommandOptions extends ClusterOptions {
@@ -136,15 +137,7 @@ export async function runSync(opts: SyncCommandOptions, ctx: CliContext): Promis
       return failed ? 1 : 0;
     }
     const server = opts.port ? serveController(controller, Number(opts.port)) : undefined;
-    await new Promise<void>((done) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        done();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilInterrupted();
     server?.close();
     await controller.stop();
     return 0;
