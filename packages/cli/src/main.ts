@@ -5,6 +5,9 @@ import { VERSION } from './version.js';
 
 export { VERSION };
 
+/** `-e a -e b` (or `-e a,b`): environments layered in order. */
+const layerEnvironments = (value: string, previous: string | undefined) => (previous ? `${previous},${value}` : value);
+
 class UsageError extends Error {
   readonly code = 'NIMBUS_USAGE';
 }
@@ -45,7 +48,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .command('render')
     .description('Render the app into Kubernetes manifests (no cluster needed).')
     .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
-    .option('-e, --env <name>', 'apply an environment overlay from spec.environments')
+    .option('-e, --env <name>', 'apply an environment overlay from spec.environments', layerEnvironments)
     .option('--out <dir>', 'write one file per object plus kustomization.yaml into DIR')
     .addOption(new Option('-o, --output <format>', 'stdout format').choices(['yaml', 'json']).default('yaml'))
     .option('-n, --namespace <ns>', 'override the target namespace')
@@ -65,7 +68,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
     .option('-f, --filename <paths...>', 'check plain Kubernetes YAML files or directories instead of a spec')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
-    .option('-e, --env <name>', 'apply an environment overlay first')
+    .option('-e, --env <name>', 'apply an environment overlay first', layerEnvironments)
     .option('--config <file>', `rule levels (default: ${'.nimbus-check.yaml'} beside the spec or here)`)
     .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped')
     .action(async (spec, opts) => {
@@ -88,7 +91,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       .description(description)
       .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
       .option('-f, --filename <paths...>', 'plain Kubernetes YAML files or directories instead of a spec')
-      .option('-e, --env <name>', 'apply an environment overlay')
+      .option('-e, --env <name>', 'apply an environment overlay', layerEnvironments)
       .option('-n, --namespace <ns>', 'target namespace')
       .option('--app <name>', 'app name (default: from the spec, or the file name with -f)')
       .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped');
@@ -216,7 +219,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .command('build')
     .description("Build every service's image (its Dockerfile, or a generated one), tagged by content; --push to its registry.")
     .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
-    .option('-e, --env <name>', 'apply an environment overlay')
+    .option('-e, --env <name>', 'apply an environment overlay', layerEnvironments)
     .option('--push', 'push each image after building it')
     .option('--tag <tag>', 'tag for every image (default: a hash of its build context)')
     .option('--build-arg <KEY=VALUE...>', 'extra build arguments, e.g. BUILD_IMAGE=mirror/node:20')
@@ -236,7 +239,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
       .command(name)
       .description(description)
       .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
-      .option('-e, --env <name>', 'apply an environment overlay (e.g. dev)')
+      .option('-e, --env <name>', 'apply an environment overlay (e.g. dev)', layerEnvironments)
       .option('--timeout <seconds>', 'how long to wait for readiness', '60')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)');
@@ -289,7 +292,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--repo <url>', 'one app: its Git repository (URL or local path)')
     .option('--revision <ref>', 'branch, tag or commit (default HEAD)')
     .option('--path <dir>', 'directory in the repository: a nimbus.yaml or plain manifests (default the top)')
-    .option('-e, --env <name>', 'environment overlay of a nimbus.yaml source')
+    .option('-e, --env <name>', 'environment overlay of a nimbus.yaml source', layerEnvironments)
     .option('--app <name>', 'one app: its name')
     .option('-n, --namespace <ns>', 'one app: its namespace (default its name)')
     .option('--once', 'reconcile every app once and exit (1 when any failed)')
@@ -343,7 +346,7 @@ Examples:
     .option('--pid <pid>', 'the process to guard')
     .option('-f, --file <paths...>', 'spec files or directory, with --service: the contract comes from the spec')
     .option('--service <name>', 'the service of the spec the process is')
-    .option('-e, --env <name>', 'environment overlay of the spec')
+    .option('-e, --env <name>', 'environment overlay of the spec', layerEnvironments)
     .option('--contract <file>', 'a contract file (JSON) instead of a spec')
     .option('--rules <files...>', 'rule files loaded after the built-in rules')
     .option('--no-builtin', 'leave the built-in rules out')

@@ -14,7 +14,7 @@ export interface SpecInput {
 }
 
 export interface LoadOptions {
-  /** Name of an environment under `spec.environments` to apply. */
+  /** Name of an environment under `spec.environments` to apply; several, comma-separated, are layered in order. */
   environment?: string;
   /** App name when the inputs are Score workloads only; defaults to the first workload's name. */
   appName?: string;
@@ -76,8 +76,9 @@ function validated(raw: unknown, locate: Locate): AppSpec {
 }
 
 /**
- * The spec with one environment's overlay merged in, validated again, and a
- * locator that reports a field the overlay sets where the overlay sets it.
+ * The spec with its environments' overlays merged in, in order (`-e base-eu -e prod` layers prod
+ * over base-eu), validated again, and a locator that reports a field an overlay sets where the
+ * last overlay setting it sets it.
  */
 function withEnvironment(
   spec: AppSpec,
@@ -86,20 +87,25 @@ function withEnvironment(
   locate: Locate,
 ): { spec: AppSpec; locate: Locate } {
   const envs = spec.spec.environments ?? {};
-  const overlay = envs[environment];
-  if (overlay === undefined) {
-    const guess = closestName(environment, Object.keys(envs));
-    throw new NimbusError('NIMBUS_ENV_UNKNOWN', `environment '${environment}' is not declared`, {
+  const names = environment
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (envs[name] !== undefined) continue;
+    const guess = closestName(name, Object.keys(envs));
+    throw new NimbusError('NIMBUS_ENV_UNKNOWN', `environment '${name}' is not declared`, {
       hint: guess ? `did you mean '${guess}'?` : `declared environments: ${Object.keys(envs).sort().join(', ') || '(none)'}`,
       location: locate(['spec', 'environments']),
     });
   }
   const { environments: _drop, ...body } = spec.spec;
-  const merged = { ...spec, spec: mergeOverlay(body, overlay) };
+  const merged = { ...spec, spec: names.reduce<unknown>((acc, name) => mergeOverlay(acc, envs[name]), body) };
   const overlayLocate: Locate = (path, at) => {
-    const overlayPath = ['spec', 'environments', environment, ...path.slice(1)];
-    if (path[0] === 'spec' && appDoc?.has(overlayPath)) {
-      return { ...locate(overlayPath, at), path: `${formatPath(path)} (environment '${environment}')` };
+    for (const name of [...names].reverse()) {
+      const overlayPath = ['spec', 'environments', name, ...path.slice(1)];
+      if (path[0] === 'spec' && appDoc?.has(overlayPath))
+        return { ...locate(overlayPath, at), path: `${formatPath(path)} (environment '${name}')` };
     }
     return locate(path, at);
   };
