@@ -57,6 +57,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--artifacts <dir>', 'also write the Argo CD Application, CI workflow and generated Dockerfiles under DIR')
     .option('--image-tag <tag>', 'tag for the images of built services (CI passes the commit SHA)')
     .option('--force', 'write over a file, or into a directory Nimbus did not write (its other files stay)')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  nimbus render examples/shop --out out/shop --report out/shop/report.html\n  nimbus render -e prod -o json | jq '.items | length'\n  nimbus render --artifacts ci/ --image-tag $GITHUB_SHA",
+    )
     .action(async (spec, opts) => {
       const { runRender } = await import('./commands/render.js');
       setExit(await runRender(spec, opts, ctx));
@@ -71,6 +75,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('-e, --env <name>', 'apply an environment overlay first', layerEnvironments)
     .option('--config <file>', `rule levels (default: ${'.nimbus-check.yaml'} beside the spec or here)`)
     .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nimbus check\n  nimbus check -f k8s/ -o sarif > check.sarif\n  kubectl get deploy -o yaml | nimbus check -f -',
+    )
     .action(async (spec, opts) => {
       const { runCheck } = await import('./commands/check.js');
       setExit(await runCheck(spec, opts, ctx));
@@ -80,6 +88,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .command('explain')
     .description('Explain a check rule: what it checks, why, and how to fix it. Without a rule, list them.')
     .argument('[rule]', 'rule id, e.g. container-image-tag')
+    .addHelpText('after', '\nExamples:\n  nimbus explain\n  nimbus explain container-image-tag')
     .action(async (rule) => {
       const { runExplain } = await import('./commands/explain.js');
       setExit(runExplain(rule, ctx));
@@ -108,6 +117,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--atomic', 'on failure, roll back to the previous revision')
     .option('--force', 'allow pruning everything, Namespaces included')
     .option('--prometheus <url>', 'the Prometheus that judges canaries of services with a rollout block')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nimbus deploy --timeout 5m --atomic\n  nimbus deploy -e prod -n shop --prometheus http://prometheus:9090\n  nimbus deploy -f k8s/ --app legacy --dry-run=server',
+    )
     .action(async (spec, opts, cmd) => {
       const { runDeploy } = await import('./commands/deploy.js');
       setExit(await runDeploy(spec, { ...opts, ...globals(cmd) }, ctx));
@@ -115,6 +128,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
 
   target('diff', 'Show what a deploy would change (server-side dry run); exit 1 if anything would.')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addHelpText('after', '\nExamples:\n  nimbus diff -e prod\n  nimbus diff -f k8s/ --app legacy -o yaml')
     .action(async (spec, opts, cmd) => {
       const { runDiff } = await import('./commands/inspect.js');
       setExit(await runDiff(spec, { ...opts, ...globals(cmd) }, ctx));
@@ -122,6 +136,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
 
   target('status', 'Health of every object of the current release, per service.')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addHelpText('after', '\nExamples:\n  nimbus status\n  nimbus status --app shop -n shop -o json')
     .action(async (spec, opts, cmd) => {
       const { runStatus } = await import('./commands/inspect.js');
       setExit(await runStatus(spec, { ...opts, ...globals(cmd) }, ctx));
@@ -129,6 +144,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
 
   target('history', 'List the kept releases (10) of the app.')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'yaml']).default('text'))
+    .addHelpText('after', '\nExamples:\n  nimbus history\n  nimbus history --app shop -n shop -o yaml')
     .action(async (spec, opts, cmd) => {
       const { runHistory } = await import('./commands/inspect.js');
       setExit(await runHistory(spec, { ...opts, ...globals(cmd) }, ctx));
@@ -142,6 +158,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('-n, --namespace <ns>', 'namespace of the app')
     .option('--no-wait', 'do not wait for health')
     .option('--timeout <duration>', 'how long to wait for health', '5m')
+    .addHelpText('after', '\nExamples:\n  nimbus rollback\n  nimbus rollback 3 -n shop')
     .action(async (revision, opts, cmd) => {
       const { runRollback } = await import('./commands/deploy.js');
       setExit(await runRollback([], revision, { ...opts, ...globals(cmd) }, ctx));
@@ -166,6 +183,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program
     .command('version')
     .description('Print the version of nimbus and of the Node.js it runs on.')
+    .addHelpText('after', '\nExamples:\n  nimbus version\n  nimbus version -o json')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((opts) => {
       const info = { nimbus: VERSION, node: process.versions.node, platform: `${process.platform}/${process.arch}` };
@@ -210,6 +228,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
 
   target('destroy', "Delete everything the app's releases applied, and the release records.")
     .option('--include-namespace', 'delete the namespace too')
+    .addHelpText('after', '\nExamples:\n  nimbus destroy --app shop -n shop')
     .action(async (spec, opts, cmd) => {
       const { runDestroy } = await import('./commands/inspect.js');
       setExit(await runDestroy(spec, { ...opts, ...globals(cmd) }, ctx));
@@ -226,6 +245,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--parallel <n>', 'images built at once', '2')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)')
+    .addHelpText('after', '\nExamples:\n  nimbus build --push\n  nimbus build --tag $GITHUB_SHA --build-arg RUNTIME_IMAGE=mirror/node:20')
     .action(async (spec, opts) => {
       const { runBuild } = await import('./commands/build.js');
       setExit(await runBuild(spec, opts, ctx));
@@ -248,6 +268,12 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
         .option('--build-arg <KEY=VALUE...>', 'extra build arguments, e.g. RUNTIME_IMAGE=mirror/node:20')
         .option('-f, --follow', "stay attached: print every service's output until Ctrl-C");
     }
+    command.addHelpText(
+      'after',
+      name === 'up'
+        ? '\nExamples:\n  nimbus up -e dev\n  nimbus up -f --build-arg RUNTIME_IMAGE=mirror/node:20'
+        : '\nExamples:\n  nimbus down -e dev',
+    );
     command.action(async (spec, opts) => {
       const { runDown, runUp } = await import('./commands/up.js');
       setExit(await (name === 'up' ? runUp : runDown)(spec, opts, ctx));
@@ -267,6 +293,10 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('--docker-host <url>', 'Docker engine (default $DOCKER_HOST)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nimbus scan ghcr.io/acme/api:1.4.2 --advisories osv/ --fail-on high\n  nimbus scan api:dev --sbom api.cdx.json -o sarif',
+    )
     .action(async (image, opts) => {
       const { runScan } = await import('./commands/scan.js');
       setExit(await runScan(image, opts, ctx));
@@ -280,6 +310,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--app <name>', 'app name (default: from ./nimbus.yaml)')
     .option('-n, --namespace <ns>', 'namespace of the app')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nExamples:\n  nimbus release status api\n  nimbus release promote api -n shop\n  nimbus release abort api')
     .action(async (action, service, opts, cmd) => {
       const { runRelease } = await import('./commands/deploy.js');
       setExit(await runRelease(action, service, { ...opts, ...globals(cmd) }, ctx));
@@ -323,6 +354,7 @@ Examples:
   program
     .command('gitops')
     .description('GitOps helpers.')
+    .addHelpText('after', '\nExamples:\n  nimbus gitops export --repo ../deploy --path shop -e dev prod -m "shop 1.4.2"')
     .command('export')
     .description('Render each environment into a path of a Git repository and commit it (the step a CI workflow runs).')
     .argument('[spec...]', 'nimbus.yaml, Score files, or a directory holding them', [])
@@ -377,6 +409,7 @@ Examples:
     .option('--from-score <files...>', 'convert these Score workload files')
     .option('-f, --file <path>', 'where to write (- for stdout)', 'nimbus.yaml')
     .option('--force', 'overwrite an existing file')
+    .addHelpText('after', '\nExamples:\n  nimbus init --name shop\n  nimbus init --from-score score.yaml -f -')
     .action(async (opts) => {
       const { runInit } = await import('./commands/init.js');
       setExit(await runInit(opts, ctx));

@@ -59,6 +59,15 @@ describe('command-line habits', () => {
     expect(findings.find((f) => f.ruleId === 'container-image-tag')?.file).toBe('<stdin>');
   });
 
+  it('shows examples in the help of every command', async () => {
+    const top = await runCli(['--help'], root);
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
+    expect(commands.length).toBeGreaterThan(20);
+    const without: string[] = [];
+    for (const c of commands) if (!(await runCli([c, '--help'], root)).stdout.includes('Examples:')) without.push(c);
+    expect(without).toEqual([]);
+  });
+
   it('takes --no-color anywhere on the line', async () => {
     const r = await runCli(['check', 'examples/shop', '--no-color'], root);
     expect(r.stdout.includes(String.fromCharCode(27))).toBe(false);
