@@ -189,7 +189,8 @@ describe('canaries judged by Prometheus on the real node', () => {
         steps: [34, 50],
         intervalMs: 5000,
         threshold: 2,
-        inconclusive: { onTimeout: options.inconclusive ?? 'rollback', maxWaitMs: 10_000, generateLoad: false },
+        // With traffic, a scrape or two of slack before a quiet canary counts as inconclusive for good.
+        inconclusive: { onTimeout: options.inconclusive ?? 'rollback', maxWaitMs: options.traffic ? 20_000 : 10_000, generateLoad: false },
       },
       checks: DEFAULT_CHECKS,
       minRequests: 10,

@@ -51,6 +51,13 @@ describe('the canary state machine', () => {
     expect(step(started, { type: 'tick' }, 10_000).actions).toEqual([{ type: 'analyze', windowMs: 10_000 }]);
   });
 
+  it('runs the interval from when the weight reached the traffic (the canary pods ready)', () => {
+    const started = step(initialState(0), { type: 'start' }, 0).state;
+    const applied = step(started, { type: 'weight-applied' }, 7_000).state;
+    expect(step(applied, { type: 'tick' }, 10_000).actions).toEqual([]);
+    expect(step(applied, { type: 'tick' }, 17_000).actions).toEqual([{ type: 'analyze', windowMs: 10_000 }]);
+  });
+
   it('rolls back at the threshold of consecutive failed checks, the weight at 0 first', () => {
     const r = run([
       [0, { type: 'start' }],

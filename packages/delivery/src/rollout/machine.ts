@@ -87,7 +87,9 @@ export type Observation =
   | { type: 'hook'; hook: HookName; ok: boolean; message?: string }
   | { type: 'command'; command: Command }
   | { type: 'promoted' }
-  | { type: 'rolled-back' };
+  | { type: 'rolled-back' }
+  /** The router has put the weight on the traffic (the canary's pods are ready): the interval runs from now. */
+  | { type: 'weight-applied' };
 
 export type Action =
   | { type: 'set-weight'; weight: number }
@@ -284,6 +286,8 @@ export function step(state: RolloutState, observation: Observation, now: number,
           { type: 'record', message: 'promoted' },
         ],
       };
+    case 'weight-applied':
+      return state.phase === 'Progressing' ? { state: { ...state, stepStartedAt: now }, actions: [] } : { state, actions: [] };
     case 'rolled-back':
       if (state.phase !== 'RollingBack') return { state, actions: [] };
       return { state: { ...state, phase: 'Failed' }, actions: [{ type: 'record', message: `rolled back: ${state.reason}` }] };

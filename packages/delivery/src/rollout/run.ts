@@ -167,6 +167,7 @@ async function* perform(run: CanaryRun, action: Action, state: RolloutState, que
   switch (action.type) {
     case 'set-weight':
       yield* applyWeight(run, action.weight);
+      queue.push({ type: 'weight-applied' });
       return;
     case 'analyze': {
       const queries = analysisQueries(run.service, run.checks, action.windowMs);
@@ -206,12 +207,24 @@ async function* perform(run: CanaryRun, action: Action, state: RolloutState, que
   }
 }
 
+/** Waits (up to two minutes) until `replicas` pods of the canary are ready. */
+async function canaryReady(run: CanaryRun, namespace: string, name: string, replicas: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && !run.signal?.aborted) {
+    const d = await run.client.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
+    if (((d?.status as { readyReplicas?: number } | undefined)?.readyReplicas ?? 0) >= replicas) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Puts a weight on the traffic through the configured router. */
 async function* applyWeight(run: CanaryRun, weight: number): AsyncGenerator<RolloutEvent> {
   const r = run.router;
   if (r.kind === 'replicas') {
     const canary = canaryReplicas(r.stableReplicas, weight);
     await run.client.scale({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: r.namespace, name: r.canary }, canary);
+    // The weight is on the traffic only once the canary's pods serve: judging before would judge nothing.
+    await canaryReady(run, r.namespace, r.canary, canary);
     yield { type: 'weight', weight, detail: `${canary} canary pods beside ${r.stableReplicas} stable` };
     return;
   }
