@@ -17,6 +17,8 @@ export interface DeployOptions {
   atomic?: boolean;
   /** Allow pruning everything, Namespaces included. */
   force?: boolean;
+  /** Delete what the previous release had and this one lacks (default true). */
+  prune?: boolean;
   /** Plan and validate only; change nothing. */
   dryRun?: boolean;
   /** Validate every object with the server (a server-side dry run) before anything is applied; default true. */
@@ -60,7 +62,14 @@ export type ExecuteOptions = Pick<
 export async function* deploy(client: KubeClient, options: DeployOptions): AsyncGenerator<DeployEvent, DeployResult> {
   if (options.validate !== false) await validateBeforeApply(client, options.objects, options.concurrency ?? 24);
   const history = await new ReleaseStore(client, options.namespace, options.app).list();
-  const plan = planRelease({ app: options.app, namespace: options.namespace, desired: options.objects, history, force: options.force });
+  const plan = planRelease({
+    app: options.app,
+    namespace: options.namespace,
+    desired: options.objects,
+    history,
+    force: options.force,
+    prune: options.prune,
+  });
   return yield* executePlan(client, plan, options);
 }
 

@@ -57,6 +57,8 @@ export interface PlanInput {
   history: readonly Pick<Release, 'revision' | 'status' | 'objects'>[];
   /** Allow pruning everything, Namespaces included. */
   force?: boolean;
+  /** Delete what the previous revision had and this one lacks (default true); when false such objects stay, no longer tracked. */
+  prune?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export function planRelease(input: PlanInput): Plan {
   const first = input.desired.filter((o) => FIRST_KINDS.has(o.kind));
   const rest = input.desired.filter((o) => !FIRST_KINDS.has(o.kind));
   const wanted = new Set(input.desired.map(objectKey));
-  const stale = previousObjects.filter((o) => !wanted.has(objectKey(o)));
+  const stale = input.prune === false ? [] : previousObjects.filter((o) => !wanted.has(objectKey(o)));
   const heldBack = (o: KubeObject) => !input.force && o.kind === 'Namespace';
   // Delete in reverse apply order: dependents before what they depend on.
   const prune = stale

@@ -1,4 +1,4 @@
-import { compactDiff, lineDiff, normalizeForDiff, planDeploy, prunesEverything } from '@nimbus/delivery';
+import { compactDiff, lineDiff, normalizeForDiff, planDeploy, planRelease, prunesEverything } from '@nimbus/delivery';
 import type { KubeObject } from '@nimbus/model';
 import { describe, expect, it } from 'vitest';
 
@@ -22,6 +22,13 @@ describe('planDeploy', () => {
     const previous = [o('Namespace', 'ns', undefined), o('ConfigMap', 'old'), o('Deployment', 'api'), o('Deployment', 'gone')];
     const plan = planDeploy({ desired: [o('Namespace', 'ns', undefined), o('Deployment', 'api')], previous });
     expect(plan.prune.map((r) => `${r.kind}/${r.name}`)).toEqual(['Deployment/gone', 'ConfigMap/old']);
+  });
+
+  it('prunes nothing when asked not to (a GitOps app with prune: false)', () => {
+    const history = [{ revision: 1, status: 'deployed' as const, objects: [o('ConfigMap', 'old'), o('Deployment', 'api')] }];
+    const plan = planRelease({ app: 'a', namespace: 'ns', desired: [o('Deployment', 'api')], history, prune: false });
+    expect(plan.prune).toEqual([]);
+    expect(plan.refusal).toBeUndefined();
   });
 
   it('never prunes a Namespace unless forced', () => {

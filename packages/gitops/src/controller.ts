@@ -138,7 +138,8 @@ export async function startController(o: ControllerOptions): Promise<Controller>
         client: o.client,
         mirror: mirrorOf(app.repo),
         cacheDir: o.cacheDir,
-        drift,
+        // selfHeal: false keeps the app out of the drift watch: live changes stay until the next commit.
+        drift: app.selfHeal ? drift : undefined,
         timeoutMs: o.timeoutMs,
         onDeployEvent: (name, event) => emit({ type: 'deploy', app: name, event }),
       }),

@@ -1,12 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { type DeployEvent, deploy, ReleaseStore } from '@nimbus/delivery';
 import type { KubeClient } from '@nimbus/kube';
-import { type KubeObject, NimbusError } from '@nimbus/model';
+import { ERROR_CATALOG, type KubeObject, NimbusError } from '@nimbus/model';
 import { resolveTarget } from '@nimbus/project';
 import type { SyncApp } from './apps.js';
 import { decideSync, type SyncDecision } from './decide.js';
 import { type DriftWatch, SYNC_APP_LABEL } from './drift.js';
 import type { GitMirror } from './git.js';
+import { refuseUnbuilt } from './source.js';
 import { readSyncState, recordEvent, type SyncState, syncStatusName, writeSyncState } from './status.js';
 
 /** What happened in one reconcile of one app, for the CLI and metrics. */
@@ -210,6 +211,7 @@ export class AppSync {
       app: app.name,
       defaultNamespace: app.namespace,
     });
+    if (!spec) refuseUnbuilt(dir, target.objects.length, target.skipped ?? []);
     return { objects: labelled(target.objects, app.name), subject };
   }
 
@@ -225,6 +227,7 @@ export class AppSync {
       objects,
       wait: true,
       atomic: true,
+      prune: app.prune,
       timeoutMs: this.o.timeoutMs ?? 300_000,
       description: `sync ${short(latest)}: ${subject}`.slice(0, 200),
     });
@@ -285,5 +288,6 @@ function describeError(err: unknown): string {
     .slice(0, 3)
     .map((d) => `${d.file ? `${d.file.split('/').pop()}${d.line ? `:${d.line}` : ''} ` : ''}${d.path ? `${d.path}: ` : ''}${d.message}`);
   const more = err.diagnostics.length > 3 ? `; ${err.diagnostics.length - 3} more` : '';
-  return `${err.code}: ${err.message}${details.length ? ` (${details.join('; ')}${more})` : ''}`;
+  const hint = err.hint !== ERROR_CATALOG[err.code].hint ? `; ${err.hint}` : '';
+  return `${err.code}: ${err.message}${details.length ? ` (${details.join('; ')}${more})` : ''}${hint}`;
 }

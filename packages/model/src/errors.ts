@@ -159,6 +159,11 @@ export const ERROR_CATALOG = {
     title: 'An app definition for sync is invalid',
     hint: 'An app has `name`, `namespace` and `source: { repo, path, revision?, environment? }`.',
   },
+  NIMBUS_SYNC_SOURCE: {
+    exitCode: 1,
+    title: 'A Git path cannot be applied as it is',
+    hint: 'Sync applies a nimbus.yaml (rendered) or plain manifests; commit what Helm or kustomize would build.',
+  },
   NIMBUS_OUTPUT_REFUSED: {
     exitCode: 2,
     title: 'The output would overwrite something Nimbus did not write',
