@@ -2,7 +2,7 @@ import { ANNOTATIONS, type KubeObject, objectKey, refOf } from '@nimbus/model';
 import { compareFindings, type Finding, type Severity } from './finding.js';
 import { buildContext, type Rule, type RuleContext, type RuleHit } from './rule.js';
 import { RULES } from './rules/index.js';
-import { schemaFindingsOf, wellTyped } from './schema-validation.js';
+import { schemaCatalogFor } from './schema-validation.js';
 
 /** Per-rule overrides: turn a rule off or change its severity. */
 export type RuleLevel = Severity | 'off';
@@ -23,7 +23,15 @@ export interface CheckOptions {
   config?: CheckConfig;
   locate?: Locator;
   rules?: readonly Rule[];
+  /**
+   * Whether the objects are the whole app (a rendered spec, or `--complete`).
+   * When not, a reference to something absent is a warning: it may be defined
+   * in files that were not checked. Default: true.
+   */
+  complete?: boolean;
 }
+
+const PARTIAL_NOTE = ' (if it is defined outside the checked files this is expected; --complete treats them as the whole app)';
 
 function ignored(o: KubeObject): Set<string> {
   const raw = o.metadata.annotations?.[IGNORE_ANNOTATION];
@@ -68,21 +76,23 @@ function ruleFindings(
   rules: readonly Rule[],
   objects: readonly KubeObject[],
   originalOf: ReadonlyMap<KubeObject, KubeObject>,
+  complete: boolean,
 ): Subjected[] {
   const ctx = buildContext(objects);
-  return rules.flatMap((rule) =>
-    guarded(rule, ctx).map((hit) => ({
+  return rules.flatMap((rule) => {
+    const partial = rule.crossReference === true && !complete;
+    return guarded(rule, ctx).map((hit) => ({
       subject: originalOf.get(hit.object) ?? hit.object,
       finding: {
         ruleId: rule.id,
-        severity: rule.severity,
+        severity: partial && rule.severity === 'error' ? 'warning' : rule.severity,
         message: hit.message,
         resource: refOf(hit.object),
         ...(hit.path ? { path: hit.path } : {}),
-        fix: hit.fix ?? rule.fix,
+        fix: `${hit.fix ?? rule.fix}${partial ? PARTIAL_NOTE : ''}`,
       },
-    })),
-  );
+    }));
+  });
 }
 
 /** The second and later objects of one kind, namespace and name: an apply set would keep only the last of them. */
@@ -131,11 +141,12 @@ export function runChecks(objects: readonly KubeObject[], options: CheckOptions 
   const levels = options.config?.rules ?? {};
   const rules = (options.rules ?? RULES).filter((r) => levels[r.id] !== 'off');
   // Rules read objects shaped after their schemas: a wrongly typed field is a schema finding, not a rule crash.
-  const readable = objects.map(wellTyped);
+  const catalog = schemaCatalogFor(objects);
+  const readable = objects.map((o) => catalog.wellTyped(o));
   const originalOf = new Map(readable.map((r, i) => [r, objects[i] as KubeObject]));
   const raw: Subjected[] = [
-    ...(options.config?.skipSchema ? [] : objects.flatMap((o) => schemaFindingsOf(o).map((finding) => ({ finding, subject: o })))),
-    ...ruleFindings(rules, readable, originalOf),
+    ...(options.config?.skipSchema ? [] : objects.flatMap((o) => catalog.findingsOf(o).map((finding) => ({ finding, subject: o })))),
+    ...ruleFindings(rules, readable, originalOf, options.complete ?? true),
     ...duplicates(objects),
   ];
   const out: Finding[] = [];

@@ -1,4 +1,12 @@
 export { CHECK_CONFIG_FILE, parseCheckConfig } from './check-config.js';
+export {
+  bundleCustomKinds,
+  type CrdSchemaBundle,
+  type CrdSource,
+  type CustomKindSchema,
+  customKindsOf,
+  trimCrdSchema,
+} from './crd-schema.js';
 export { DOCKERFILE_RULES, lintDockerfile, parseDockerfile } from './dockerfile-lint.js';
 export {
   applyRuleLevels,

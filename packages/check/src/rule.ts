@@ -37,6 +37,12 @@ export interface Rule {
   why: string;
   /** How to fix it, in general. */
   fix: string;
+  /**
+   * Reports something missing from the set (a DestinationRule, a Service, an
+   * HPA's target). When the set may be part of an app (`check -f` without
+   * `--complete`) the referent may live elsewhere, so it is at most a warning.
+   */
+  crossReference?: boolean;
   check(ctx: RuleContext): RuleHit[];
 }
 

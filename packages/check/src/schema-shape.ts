@@ -8,8 +8,12 @@ interface Schema {
   additionalProperties?: Schema | boolean;
   items?: Schema;
   oneOf?: Schema[];
+  anyOf?: Schema[];
   allOf?: Schema[];
 }
+
+/** `#/definitions/NAME`, `k8s#/definitions/NAME`, `crd#/definitions/NAME`: every bundle shares one namespace of names. */
+const definitionName = (ref: string) => ref.slice(ref.indexOf('#/definitions/') + '#/definitions/'.length);
 
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -21,9 +25,14 @@ const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'obje
  */
 export function shaped(value: unknown, schema: Schema | undefined, definitions: Record<string, Schema>, depth = 0): unknown {
   if (!schema || depth > 64) return value;
-  if (schema.$ref) return shaped(value, definitions[schema.$ref.slice('#/definitions/'.length)], definitions, depth + 1);
+  if (schema.$ref) return shaped(value, definitions[definitionName(schema.$ref)], definitions, depth + 1);
   if (schema.allOf?.length) return shaped(value, schema.allOf[0], definitions, depth + 1);
-  if (schema.oneOf) return schema.oneOf.some((s) => typeMatches(value, s.type)) ? value : undefined;
+  const alternatives = schema.type ? undefined : (schema.anyOf ?? schema.oneOf);
+  if (alternatives) return alternatives.some((s) => typeMatches(value, s.type)) ? value : undefined;
+  return shapedByType(value, schema, definitions, depth);
+}
+
+function shapedByType(value: unknown, schema: Schema, definitions: Record<string, Schema>, depth: number): unknown {
   switch (schema.type) {
     case 'object':
       return isPlain(value) ? shapedObject(value, schema, definitions, depth) : undefined;

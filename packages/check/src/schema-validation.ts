@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { type KubeObject, refOf } from '@nimbus/model';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { type CrdSchemaBundle, type CustomKindSchema, customKindsOf } from './crd-schema.js';
 import type { Finding } from './finding.js';
 import kubernetesSchema from './kubernetes-schema.json' with { type: 'json' };
 import { shapedObjectOf } from './schema-shape.js';
@@ -35,10 +36,11 @@ function strictify(node: unknown): unknown {
 let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction | null>();
 
+const KUBERNETES_KEYWORDS = ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource'];
+
 function newAjv(source: boolean): Ajv {
   const instance = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { optimize: 1, source } });
-  for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource'])
-    instance.addKeyword(k);
+  for (const k of KUBERNETES_KEYWORDS) instance.addKeyword(k);
   instance.addSchema({ $id: 'k8s', definitions: strictify(bundle.definitions) as Record<string, unknown> });
   return instance;
 }
@@ -72,8 +74,7 @@ function precompiledValidators(): Record<string, ValidateFunction> | null {
   return precompiled;
 }
 
-function validatorFor(apiVersion: string, kind: string): ValidateFunction | null {
-  const key = `${apiVersion}|${kind}`;
+function kubernetesValidator(key: string): ValidateFunction | null {
   const cached = compiled.get(key);
   if (cached !== undefined) return cached;
   const def = bundle.kinds[key];
@@ -88,32 +89,169 @@ function validatorFor(apiVersion: string, kind: string): ValidateFunction | null
   return fn;
 }
 
-const validity = new WeakMap<KubeObject, boolean | undefined>();
+/** The bundled custom resource schemas, read on the first custom kind (most runs never need them). */
+let crdBundle: CrdSchemaBundle | undefined;
+const bundledCrds = (): CrdSchemaBundle => {
+  crdBundle ??= createRequire(import.meta.url)('./crd-schemas.json') as CrdSchemaBundle;
+  return crdBundle;
+};
 
-/** Whether an object matches its schema (undefined when the kind has none); validated once per object. */
-function isValid(o: KubeObject): boolean | undefined {
-  if (validity.has(o)) return validity.get(o);
-  const validate = validatorFor(o.apiVersion, o.kind);
-  const result = validate ? (validate as (data: unknown) => boolean)(o) : undefined;
-  validity.set(o, result);
-  return result;
+/** Where a kind's schema comes from, for the reader of a finding. */
+type SchemaOrigin = 'kubernetes' | 'input-crd' | 'bundled-crd';
+
+interface KindSchema {
+  validate: ValidateFunction;
+  root: Record<string, unknown>;
+  definitions: Record<string, Record<string, unknown>>;
+  origin: SchemaOrigin;
+}
+
+function customAjv(definitions: Record<string, unknown>, source = false): Ajv {
+  const instance = newAjv(source);
+  instance.addSchema({ $id: 'crd', definitions: strictify(definitions) as Record<string, unknown> });
+  return instance;
+}
+
+const crdValidatorId = (key: string) => `crd_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+/** The bundled custom kinds' validators for the build to precompile, like {@link validatorSource}. */
+export function crdValidatorSource(): { ajv: Ajv; refs: Record<string, string> } {
+  const crds = bundledCrds();
+  const instance = customAjv(crds.definitions, true);
+  const refs: Record<string, string> = {};
+  for (const [key, def] of Object.entries(crds.kinds)) {
+    instance.addSchema({ $id: crdValidatorId(key), $ref: `crd#/definitions/${def}` });
+    refs[crdValidatorId(key)] = crdValidatorId(key);
+  }
+  return { ajv: instance, refs };
+}
+
+let precompiledCrds: Record<string, ValidateFunction> | null | undefined;
+function precompiledCrdValidators(): Record<string, ValidateFunction> | null {
+  if (precompiledCrds === undefined) {
+    try {
+      precompiledCrds = createRequire(import.meta.url)('./crd-validators.cjs') as Record<string, ValidateFunction>;
+    } catch {
+      precompiledCrds = null;
+    }
+  }
+  return precompiledCrds;
+}
+
+let bundledAjv: Ajv | undefined;
+const bundledKinds = new Map<string, KindSchema | null>();
+
+function bundledCustomKind(key: string): KindSchema | null {
+  const cached = bundledKinds.get(key);
+  if (cached !== undefined) return cached;
+  const crds = bundledCrds();
+  const def = crds.kinds[key];
+  let found: KindSchema | null = null;
+  if (def) {
+    const ready = precompiledCrdValidators()?.[crdValidatorId(key)];
+    bundledAjv ??= ready ? undefined : customAjv(crds.definitions);
+    const root = crds.definitions[def] as Record<string, unknown>;
+    found = {
+      validate: ready ?? (bundledAjv as Ajv).compile({ $ref: `crd#/definitions/${def}` }),
+      root,
+      definitions: { ...bundle.definitions, ...crds.definitions },
+      origin: 'bundled-crd',
+    };
+  }
+  bundledKinds.set(key, found);
+  return found;
 }
 
 /**
- * The object as rules may read it: when it breaks its schema, a copy with
- * every wrongly typed value left out (the schema findings report them), so
- * a malformed manifest gets findings, never a crash.
+ * The schemas one check run validates against: Kubernetes' own kinds, then
+ * the CustomResourceDefinitions in the checked set (what will be installed
+ * beside the objects), then the bundled custom resource schemas.
  */
-export function wellTyped(o: KubeObject): KubeObject {
-  if (isValid(o) !== false) return o;
-  const def = bundle.kinds[`${o.apiVersion}|${o.kind}`] as string;
-  const definitions = bundle.definitions as Parameters<typeof shapedObjectOf>[2];
-  return shapedObjectOf(o, definitions[def], definitions);
+export class SchemaCatalog {
+  private readonly inputKinds = new Map<string, CustomKindSchema>();
+  private readonly resolved = new Map<string, KindSchema | null>();
+  private readonly validity = new WeakMap<KubeObject, boolean | undefined>();
+  private inputAjv: Ajv | undefined;
+
+  constructor(objects: readonly KubeObject[] = []) {
+    for (const o of objects)
+      if (o.kind === 'CustomResourceDefinition') for (const k of customKindsOf(o)) this.inputKinds.set(`${k.apiVersion}|${k.kind}`, k);
+  }
+
+  /** The schema of a kind, or null when none is known. */
+  schemaOf(apiVersion: string, kind: string): KindSchema | null {
+    const key = `${apiVersion}|${kind}`;
+    const cached = this.resolved.get(key);
+    if (cached !== undefined) return cached;
+    const found = this.kubernetesKind(key) ?? this.inputKind(key) ?? bundledCustomKind(key);
+    this.resolved.set(key, found);
+    return found;
+  }
+
+  private kubernetesKind(key: string): KindSchema | null {
+    const validate = kubernetesValidator(key);
+    if (!validate) return null;
+    const definitions = bundle.definitions;
+    return { validate, root: definitions[bundle.kinds[key] as string] as Record<string, unknown>, definitions, origin: 'kubernetes' };
+  }
+
+  private inputKind(key: string): KindSchema | null {
+    const custom = this.inputKinds.get(key);
+    if (!custom) return null;
+    this.inputAjv ??= newAjv(false);
+    return {
+      validate: this.inputAjv.compile(strictify(custom.schema) as Record<string, unknown>),
+      root: custom.schema,
+      definitions: bundle.definitions,
+      origin: 'input-crd',
+    };
+  }
+
+  /** Whether an object matches its schema (undefined when the kind has none); validated once per object. */
+  isValid(o: KubeObject): boolean | undefined {
+    if (this.validity.has(o)) return this.validity.get(o);
+    const schema = this.schemaOf(o.apiVersion, o.kind);
+    const result = schema ? (schema.validate as (data: unknown) => boolean)(o) : undefined;
+    this.validity.set(o, result);
+    return result;
+  }
+
+  /**
+   * The object as rules may read it: when it breaks its schema, a copy with
+   * every wrongly typed value left out (the schema findings report them), so
+   * a malformed manifest gets findings, never a crash.
+   */
+  wellTyped(o: KubeObject): KubeObject {
+    if (this.isValid(o) !== false) return o;
+    const schema = this.schemaOf(o.apiVersion, o.kind) as KindSchema;
+    return shapedObjectOf(
+      o,
+      schema.root as Parameters<typeof shapedObjectOf>[1],
+      schema.definitions as Parameters<typeof shapedObjectOf>[2],
+    );
+  }
+
+  /** One object's schema findings: none when it matches its kind's schema. */
+  findingsOf(o: KubeObject): Finding[] {
+    const valid = this.isValid(o);
+    if (valid === undefined) return [unknownKind(o)];
+    if (valid) return [];
+    // Validated again for its errors: only objects that break their schema pay for this.
+    const { validate } = this.schemaOf(o.apiVersion, o.kind) as KindSchema;
+    (validate as (data: unknown) => boolean)(o);
+    return schemaFindings(o, validate.errors ?? []);
+  }
 }
 
-/** Whether the bundled schemas know this kind. */
+const standardCatalog = new SchemaCatalog();
+
+/** The catalog for a set of objects: the shared one unless the set brings its own CRDs. */
+export const schemaCatalogFor = (objects: readonly KubeObject[]): SchemaCatalog =>
+  objects.some((o) => o.kind === 'CustomResourceDefinition') ? new SchemaCatalog(objects) : standardCatalog;
+
+/** Whether the bundled schemas (Kubernetes' and the bundled CRDs') know this kind. */
 export function hasSchema(apiVersion: string, kind: string): boolean {
-  return bundle.kinds[`${apiVersion}|${kind}`] !== undefined;
+  return standardCatalog.schemaOf(apiVersion, kind) !== null;
 }
 
 function pointerToPath(pointer: string): string {
@@ -140,6 +278,15 @@ function describeError(e: ErrorObject): { path: string; message: string } {
         path: base,
         message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
       };
+    case 'oneOf':
+      return {
+        path: base,
+        message: 'matches none, or more than one, of its allowed forms: fields that exclude each other may be set together',
+      };
+    case 'anyOf':
+      return { path: base, message: 'matches none of its allowed forms' };
+    case 'not':
+      return { path: base, message: 'sets fields that are not allowed together here' };
     default:
       return { path: base, message: e.message ?? e.keyword };
   }
@@ -149,9 +296,9 @@ function unknownKind(o: KubeObject): Finding {
   return {
     ruleId: 'schema-unknown-kind',
     severity: 'info',
-    message: `no schema for ${o.kind} in ${o.apiVersion} (Kubernetes ${KUBERNETES_SCHEMA_VERSION}); not validated`,
+    message: `no schema for ${o.kind} in ${o.apiVersion} (Kubernetes ${KUBERNETES_SCHEMA_VERSION}, bundled: Istio, Gateway API, Argo CD, Prometheus Operator); not validated`,
     resource: refOf(o),
-    fix: 'check the apiVersion and kind; custom resources are validated against their CRD on the server',
+    fix: 'check the apiVersion and kind; to validate a custom resource offline, check its CustomResourceDefinition together with it',
   };
 }
 
@@ -159,8 +306,8 @@ function unknownKind(o: KubeObject): Finding {
 function schemaFindings(o: KubeObject, errors: readonly ErrorObject[]): Finding[] {
   const seen = new Set<string>();
   const out: Finding[] = [];
-  // A oneOf (int-or-string, quantity) reports each branch; the summary line is enough.
-  for (const e of errors.filter((x) => !(x.keyword === 'type' && x.schemaPath.includes('oneOf')))) {
+  // A oneOf/anyOf (int-or-string, quantity, exclusive fields) reports each branch; the summary line is enough.
+  for (const e of errors.filter((x) => !/(oneOf|anyOf)\/\d/.test(x.schemaPath))) {
     const { path, message } = describeError(e);
     if (seen.has(`${path}|${message}`)) continue;
     seen.add(`${path}|${message}`);
@@ -176,18 +323,13 @@ function schemaFindings(o: KubeObject, errors: readonly ErrorObject[]): Finding[
   return out;
 }
 
-/** One object's schema findings: none when it matches its kind's schema. */
-export function schemaFindingsOf(o: KubeObject): Finding[] {
-  const valid = isValid(o);
-  if (valid === undefined) return [unknownKind(o)];
-  if (valid) return [];
-  // Validated again for its errors: only objects that break their schema pay for this.
-  const validate = validatorFor(o.apiVersion, o.kind) as ValidateFunction;
-  (validate as (data: unknown) => boolean)(o);
-  return schemaFindings(o, validate.errors ?? []);
+/** One object's schema findings against the standard catalog (Kubernetes and bundled CRDs). */
+export function schemaFindingsOf(o: KubeObject, catalog: SchemaCatalog = standardCatalog): Finding[] {
+  return catalog.findingsOf(o);
 }
 
-/** Validates objects against the Kubernetes OpenAPI schemas; one finding per problem. */
+/** Validates objects against their schemas (CRDs among them included); one finding per problem. */
 export function validateSchemas(objects: readonly KubeObject[]): Finding[] {
-  return objects.flatMap(schemaFindingsOf);
+  const catalog = schemaCatalogFor(objects);
+  return objects.flatMap((o) => catalog.findingsOf(o));
 }

@@ -4,7 +4,7 @@ import { type KubeObject, loadApp } from '@nimbus/model';
 import { renderApp } from '@nimbus/render';
 import type { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { validatorSource } from '../src/schema-validation.js';
+import { crdValidatorSource, validatorSource } from '../src/schema-validation.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const built = `${root}packages/check/dist/kubernetes-validators.cjs`;
@@ -23,6 +23,47 @@ describe('precompiled schema validators (the build writes them; the CLI loads th
       const fast = precompiled[id] as ((o: unknown) => boolean) & { errors?: unknown };
       const slow = (ajv as Ajv).getSchema(id) as ((o: unknown) => boolean) & { errors?: unknown };
       expect(fast(o), `${o.kind} ${o.metadata.name}`).toBe(slow(o));
+      expect(fast.errors ?? null).toEqual(slow.errors ?? null);
+    }
+  });
+
+  it('judge custom resources exactly as the bundled CRD schemas compiled at run time do', () => {
+    const file = `${root}packages/check/dist/crd-validators.cjs`;
+    expect(existsSync(file), 'run `npm run build` first: it precompiles the validators').toBe(true);
+    const precompiled = createRequire(import.meta.url)(file) as Record<string, ((o: unknown) => boolean) & { errors?: unknown }>;
+    const { ajv, refs } = crdValidatorSource();
+    const samples = [
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'v' },
+        spec: { hosts: ['a'], http: [{ route: [{ destination: { host: 'a' } }] }] },
+      },
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'v' },
+        spec: { hosts: 'a', http: [{ match: [{ uri: { exact: '/', prefix: '/' } }] }] },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: { name: 'r' },
+        spec: { rules: [{ matches: [{ path: { type: 'Prefix' } }] }] },
+      },
+      {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'ServiceMonitor',
+        metadata: { name: 's' },
+        spec: { selector: {}, endpoints: [{ port: 'http' }] },
+      },
+    ];
+    for (const o of samples) {
+      const id = `crd_${`${o.apiVersion}|${o.kind}`.replace(/[^A-Za-z0-9]/g, '_')}`;
+      expect(refs[id], id).toBeTruthy();
+      const fast = precompiled[id] as ((o: unknown) => boolean) & { errors?: unknown };
+      const slow = (ajv as Ajv).getSchema(id) as ((o: unknown) => boolean) & { errors?: unknown };
+      expect(fast(o), `${o.kind}`).toBe(slow(o));
       expect(fast.errors ?? null).toEqual(slow.errors ?? null);
     }
   });

@@ -9,6 +9,15 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   /** What `-f -` reads. */
   stdin?: NodeJS.ReadableStream;
+  /** `--quiet`: results and errors only; `--verbose`: every step, and stacks with errors. */
+  verbosity?: Verbosity;
+}
+
+export type Verbosity = 'quiet' | 'normal' | 'verbose';
+
+/** A progress or status note on stderr, left out by `--quiet`. */
+export function note(ctx: CliContext, line: string): void {
+  if (ctx.verbosity !== 'quiet') ctx.stderr.write(`${line}\n`);
 }
 
 /** Standard input, when a `-f -` asks for it (read once, whole). */

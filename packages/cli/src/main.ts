@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
-import type { CliContext } from './context.js';
+import type { CliContext, Verbosity } from './context.js';
 
 import { VERSION } from './version.js';
 
@@ -7,6 +7,9 @@ export { VERSION };
 
 /** `-e a -e b` (or `-e a,b`): environments layered in order. */
 const layerEnvironments = (value: string, previous: string | undefined) => (previous ? `${previous},${value}` : value);
+
+/** Flags read before parsing, wherever they stand on the line. */
+const GLOBAL_FLAGS = new Set(['--no-color', '-q', '--quiet', '--verbose']);
 
 class UsageError extends Error {
   readonly code = 'NIMBUS_USAGE';
@@ -41,6 +44,8 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('--kubeconfig <path>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('--no-color', 'no colours (also NO_COLOR; FORCE_COLOR forces them)')
+    .option('-q, --quiet', 'results and errors only: no progress, notes or summaries')
+    .option('--verbose', 'every step (unchanged objects too), and the stack with an internal error')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
@@ -75,9 +80,11 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('-e, --env <name>', 'apply an environment overlay first', layerEnvironments)
     .option('--config <file>', `rule levels (default: ${'.nimbus-check.yaml'} beside the spec or here)`)
     .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped')
+    .option('--complete', 'with -f: the files are the whole app, so a reference to something absent is an error')
+    .option('--scorecard', 'with -f: also print the elasticity scorecard (always printed for a spec)')
     .addHelpText(
       'after',
-      '\nExamples:\n  nimbus check\n  nimbus check -f k8s/ -o sarif > check.sarif\n  kubectl get deploy -o yaml | nimbus check -f -',
+      '\nExamples:\n  nimbus check\n  nimbus check -f k8s/ --complete --scorecard\n  nimbus check -f k8s/ -o sarif > check.sarif\n  kubectl get deploy -o yaml | nimbus check -f -',
     )
     .action(async (spec, opts) => {
       const { runCheck } = await import('./commands/check.js');
@@ -420,9 +427,18 @@ Examples:
 
 /** Runs the CLI and returns its exit code; never throws. */
 export async function main(argv: readonly string[], given: CliContext): Promise<number> {
-  // --no-color anywhere on the line, as NO_COLOR does (https://no-color.org).
-  const ctx = argv.includes('--no-color') ? { ...given, env: { ...given.env, NO_COLOR: '1' } } : given;
-  argv = argv.filter((a) => a !== '--no-color');
+  // --no-color, --quiet and --verbose anywhere on the line (--no-color as NO_COLOR does, https://no-color.org).
+  const verbosity: Verbosity = argv.some((a) => a === '-q' || a === '--quiet')
+    ? 'quiet'
+    : argv.includes('--verbose')
+      ? 'verbose'
+      : (given.verbosity ?? 'normal');
+  const ctx: CliContext = {
+    ...given,
+    verbosity,
+    ...(argv.includes('--no-color') ? { env: { ...given.env, NO_COLOR: '1' } } : {}),
+  };
+  argv = argv.filter((a) => !GLOBAL_FLAGS.has(a));
   let exitCode = 0;
   const program = buildProgram(ctx, (code) => {
     exitCode = code;
@@ -438,7 +454,11 @@ export async function main(argv: readonly string[], given: CliContext): Promise<
     const { formatError } = await import('./format-error.js');
     const { painterFor } = await import('./context.js');
     const failure = err instanceof UsageError ? new (await import('@nimbus/model')).NimbusError('NIMBUS_USAGE', err.message) : err;
-    const { text, exitCode: code } = formatError(failure, await painterFor(ctx.stderr, ctx.env), ctx.env.NIMBUS_DEBUG === '1');
+    const { text, exitCode: code } = formatError(
+      failure,
+      await painterFor(ctx.stderr, ctx.env),
+      ctx.env.NIMBUS_DEBUG === '1' || verbosity === 'verbose',
+    );
     ctx.stderr.write(`${text}\n`);
     return code;
   }

@@ -171,3 +171,49 @@ describe('objects of one name in different files', () => {
     expect(files).toEqual(new Set([join('a', 'pod.yaml'), join('b', 'pod.yaml')]));
   });
 });
+
+describe('findings that fit partial inputs', () => {
+  const SUBSET = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: reviews, namespace: shop }
+spec:
+  hosts: [reviews]
+  http: [{ route: [{ destination: { host: reviews, subset: v2 } }] }]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: reviews, namespace: shop }
+spec: { scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: reviews }, minReplicas: 2, maxReplicas: 4 }
+`;
+  const levels = (stdout: string) =>
+    Object.fromEntries(
+      (JSON.parse(stdout) as { findings: { ruleId: string; severity: string; fix: string }[] }).findings
+        .filter((f) => ['mesh-subset-defined', 'hpa-target'].includes(f.ruleId))
+        .map((f) => [f.ruleId, f.severity]),
+    );
+
+  it('a reference to something not in the files is a warning, an error with --complete', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'subset.yaml'), SUBSET);
+    const partial = await runCli(['check', '-f', 'subset.yaml', '-o', 'json'], dir);
+    expect(levels(partial.stdout)).toEqual({ 'mesh-subset-defined': 'warning', 'hpa-target': 'warning' });
+    expect(partial.stdout).toContain('--complete treats them as the whole app');
+    const complete = await runCli(['check', '-f', 'subset.yaml', '--complete', '-o', 'json'], dir);
+    expect(levels(complete.stdout)).toEqual({ 'mesh-subset-defined': 'error', 'hpa-target': 'error' });
+    expect(complete.code).toBe(1);
+  });
+
+  it('prints the scorecard for plain manifests only when asked; --quiet prints the findings alone', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'bad.yaml'), BAD);
+    const plain = await runCli(['check', '-f', 'bad.yaml'], dir);
+    expect(plain.stdout).not.toContain('Elasticity');
+    const asked = await runCli(['check', '-f', 'bad.yaml', '--scorecard'], dir);
+    expect(asked.stdout).toMatch(/Elasticity \d+/);
+    const spec = join(root, 'examples/shop/nimbus.yaml');
+    const quiet = await runCli(['check', spec, '--quiet'], dir);
+    expect(quiet.stdout).not.toContain('Elasticity');
+    expect(quiet.stdout).not.toContain('Twelve-factor');
+    expect((await runCli(['-q', 'check', spec], dir)).stdout).toBe(quiet.stdout);
+  });
+});

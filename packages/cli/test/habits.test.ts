@@ -72,4 +72,18 @@ describe('command-line habits', () => {
     const r = await runCli(['check', 'examples/shop', '--no-color'], root);
     expect(r.stdout.includes(String.fromCharCode(27))).toBe(false);
   });
+
+  it('--quiet leaves out notes; --verbose is read anywhere on the line', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const out = `${mkdtempSync(`${tmpdir()}/nimbus-quiet-`)}/bundle`;
+    const loud = await runCli(['render', 'examples/shop', '--out', out], root);
+    expect(loud.stderr).toContain('wrote');
+    const quiet = await runCli(['render', 'examples/shop', '--out', out, '--quiet'], root);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const bad = await runCli(['render', '/nonexistent/spec.yaml', '--verbose'], root);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/error\[NIMBUS_/);
+  });
 });

@@ -112,7 +112,16 @@ const NO_MANIFESTS: LoadedManifests = { objects: [], sources: new Map(), skipped
 /** Checks plain manifests and Dockerfiles, as `nimbus check -f` does; findings carry file and line. */
 export async function checkFiles(
   files: readonly string[],
-  opts: { cwd: string; config?: string; strict?: boolean; stdin?: string },
+  opts: {
+    cwd: string;
+    config?: string;
+    strict?: boolean;
+    stdin?: string;
+    /** The files are the whole app: a missing referent is an error, not a warning. */
+    complete?: boolean;
+    /** Compute the elasticity scorecard (plain manifests rarely carry what it measures). */
+    scorecard?: boolean;
+  },
 ): Promise<CheckResult> {
   const dockerfiles = files.filter(isDockerfile);
   const manifests = files.filter((f) => !isDockerfile(f));
@@ -140,6 +149,7 @@ export async function checkFiles(
     ...dockerFindings,
     ...runChecks(objects, {
       config,
+      complete: opts.complete === true,
       locate: (o, path) => {
         const src = sources.get(o);
         if (!src) return undefined;
@@ -148,5 +158,5 @@ export async function checkFiles(
       },
     }),
   ];
-  return { findings, objects, scorecard: objects.length ? computeScorecard(objects) : undefined };
+  return { findings, objects, scorecard: opts.scorecard && objects.length ? computeScorecard(objects) : undefined };
 }

@@ -86,6 +86,7 @@ export const hpaAndReplicas: Rule = {
 
 export const hpaTarget: Rule = {
   id: 'hpa-target',
+  crossReference: true,
   category: 'availability',
   severity: 'error',
   title: 'An HPA targets an existing workload',

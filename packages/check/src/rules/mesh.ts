@@ -9,6 +9,7 @@ const shortHost = (host: string | undefined, ns: string | undefined) =>
 
 export const meshSubset: Rule = {
   id: 'mesh-subset-defined',
+  crossReference: true,
   category: 'networking',
   severity: 'error',
   title: 'VirtualService subsets exist in a DestinationRule',
@@ -71,6 +72,7 @@ export const meshWeights: Rule = {
 
 export const authzSelects: Rule = {
   id: 'mesh-authz-selects-pods',
+  crossReference: true,
   category: 'security',
   severity: 'warning',
   title: 'AuthorizationPolicies select some pods',

@@ -52,6 +52,7 @@ function servedTemplates(ctx: RuleContext, svc: KubeObject): PodTemplate[] {
 
 export const serviceSelector: Rule = {
   id: 'service-selector',
+  crossReference: true,
   category: 'networking',
   severity: 'warning',
   title: 'A Service selects some pods',
@@ -116,6 +117,7 @@ export const nodePort: Rule = {
 
 export const ingressBackend: Rule = {
   id: 'ingress-backend',
+  crossReference: true,
   category: 'networking',
   severity: 'error',
   title: 'Ingress backends exist',

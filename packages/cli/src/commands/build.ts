@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { buildImages, DockerManager, parseBuildArgs } from '@nimbus/docker';
 import { NimbusError } from '@nimbus/model';
 import { inspectBuildContexts, loadSpec } from '@nimbus/project';
-import type { CliContext } from '../context.js';
+import { type CliContext, note } from '../context.js';
 
 export interface BuildCommandOptions {
   env?: string;
@@ -31,7 +31,7 @@ export async function runBuild(specArgs: string[], opts: BuildCommandOptions, ct
     buildArgs,
     parallel: Number(opts.parallel ?? 2),
     push: opts.push,
-    log: (l) => ctx.stderr.write(`${l}\n`),
+    log: (l) => note(ctx, l),
   });
   if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else for (const r of results) ctx.stdout.write(`${r.service.padEnd(16)} ${r.image}  ${r.id.slice(7, 19)}\n`);

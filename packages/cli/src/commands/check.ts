@@ -17,18 +17,29 @@ export interface CheckCommandOptions {
   config?: string;
   env?: string;
   strict?: boolean;
+  complete?: boolean;
+  scorecard?: boolean;
 }
 
 /** Checks a Nimbus spec (as rendered) or plain manifests (-f). */
 export async function performCheck(specArgs: string[], opts: CheckCommandOptions, ctx: CliContext): Promise<CheckResult> {
   if (opts.filename?.length)
-    return checkFiles(opts.filename, { cwd: ctx.cwd, config: opts.config, strict: opts.strict, stdin: await stdinFor(opts.filename, ctx) });
+    return checkFiles(opts.filename, {
+      cwd: ctx.cwd,
+      config: opts.config,
+      strict: opts.strict,
+      complete: opts.complete,
+      scorecard: opts.scorecard && ctx.verbosity !== 'quiet',
+      stdin: await stdinFor(opts.filename, ctx),
+    });
   return checkRendered(await loadAndRender(specArgs, { env: opts.env, cwd: ctx.cwd }), { cwd: ctx.cwd, config: opts.config });
 }
 
 export async function runCheck(specArgs: string[], opts: CheckCommandOptions, ctx: CliContext): Promise<number> {
   const format = opts.output ?? 'text';
-  const result = await performCheck(specArgs, opts, ctx);
+  const full = await performCheck(specArgs, opts, ctx);
+  // --quiet: the findings alone.
+  const result = ctx.verbosity === 'quiet' ? { ...full, twelveFactor: undefined, scorecard: undefined } : full;
   if (format === 'json') {
     ctx.stdout.write(formatFindingsJson(result.findings, { twelveFactor: result.twelveFactor, scorecard: result.scorecard }));
   } else if (format === 'sarif') {

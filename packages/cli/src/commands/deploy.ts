@@ -128,6 +128,21 @@ export function describeEvent(e: ProgressiveEvent, paint: Painter): string | und
   }
 }
 
+/** What `--quiet` still prints: the outcome and what went wrong. */
+function worthSayingQuietly(e: ProgressiveEvent): boolean {
+  switch (e.type) {
+    case 'release':
+    case 'rollback':
+      return true;
+    case 'health':
+      return e.problem !== undefined;
+    case 'rollout':
+      return e.event.type === 'analysis' && e.event.verdict === 'fail';
+    default:
+      return false;
+  }
+}
+
 async function stream<T>(events: AsyncGenerator<ProgressiveEvent, T>, ctx: CliContext, quietUnchanged: boolean): Promise<T> {
   const paint = await painterFor(ctx.stdout, ctx.env);
   let unchanged = 0;
@@ -139,14 +154,15 @@ async function stream<T>(events: AsyncGenerator<ProgressiveEvent, T>, ctx: CliCo
       break;
     }
     const e = next.value;
-    if (quietUnchanged && e.type === 'applied' && e.action === 'unchanged') {
+    if (ctx.verbosity === 'quiet' && !worthSayingQuietly(e)) continue;
+    if (quietUnchanged && ctx.verbosity !== 'verbose' && e.type === 'applied' && e.action === 'unchanged') {
       unchanged++;
       continue;
     }
     const line = describeEvent(e, paint);
     if (line) ctx.stdout.write(`${line}\n`);
   }
-  if (unchanged) ctx.stdout.write(`${paint.dim(`${unchanged} objects unchanged`)}\n`);
+  if (unchanged && ctx.verbosity !== 'quiet') ctx.stdout.write(`${paint.dim(`${unchanged} objects unchanged`)}\n`);
   return result;
 }
 

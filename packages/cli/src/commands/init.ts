@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { loadApp, NimbusError } from '@nimbus/model';
 import { readSpecInputs } from '@nimbus/project';
 import { toYaml } from '@nimbus/render';
-import type { CliContext } from '../context.js';
+import { type CliContext, note } from '../context.js';
 
 export interface InitOptions {
   name?: string;
@@ -73,7 +73,7 @@ export async function runInit(opts: InitOptions, ctx: CliContext): Promise<numbe
   if (opts.file === '-') ctx.stdout.write(text);
   else {
     await writeFile(target, text);
-    ctx.stderr.write(`wrote ${opts.file}\n`);
+    note(ctx, `wrote ${opts.file}`);
   }
   return 0;
 }

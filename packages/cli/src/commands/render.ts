@@ -2,7 +2,7 @@ import { relative, resolve } from 'node:path';
 import { NimbusError } from '@nimbus/model';
 import { checkRendered, inspectBuildContexts, loadAndRender, type Rendered, writeFilesAtomically, writeOutputFile } from '@nimbus/project';
 import { bundleFiles, objectsToJson, objectsToYaml, renderArtifacts } from '@nimbus/render';
-import type { CliContext } from '../context.js';
+import { type CliContext, note } from '../context.js';
 import { REPORT_GENERATOR, renderReportHtml } from '../report/html.js';
 
 export interface RenderCommandOptions {
@@ -42,7 +42,7 @@ async function writeReport(result: Rendered, file: string, ctx: CliContext, forc
   if (checked.twelveFactor) sections.push(twelveFactorSection(checked.twelveFactor));
   const html = renderReportHtml({ app: result.app, objects: result.objects, environment: result.environment, sections });
   await writeOutputFile(path, html, isNimbusReport, { force });
-  ctx.stderr.write(`wrote report to ${file}\n`);
+  note(ctx, `wrote report to ${file}`);
 }
 
 export async function runRender(specArgs: string[], opts: RenderCommandOptions, ctx: CliContext): Promise<number> {
@@ -53,7 +53,7 @@ export async function runRender(specArgs: string[], opts: RenderCommandOptions, 
   const result = await loadAndRender(specArgs, { ...opts, cwd: ctx.cwd });
   if (opts.out) {
     await writeFilesAtomically(resolve(ctx.cwd, opts.out), bundleFiles(result.objects), { force: opts.force });
-    ctx.stderr.write(`wrote ${result.objects.length} objects to ${opts.out}\n`);
+    note(ctx, `wrote ${result.objects.length} objects to ${opts.out}`);
   } else {
     ctx.stdout.write(format === 'json' ? objectsToJson(result.objects) : objectsToYaml(result.objects));
   }

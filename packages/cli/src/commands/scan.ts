@@ -16,7 +16,7 @@ import {
 } from '@nimbus/check';
 import { DockerManager, inventoryImage } from '@nimbus/docker';
 import { readAdvisories, writeOutputFile } from '@nimbus/project';
-import { type CliContext, painterFor } from '../context.js';
+import { type CliContext, note, painterFor } from '../context.js';
 import { VERSION } from '../version.js';
 
 export interface ScanOptions {
@@ -48,7 +48,7 @@ export async function runScan(image: string, opts: ScanOptions, ctx: CliContext)
     // Replaces only an earlier SBOM Nimbus wrote, never another file of the user's.
     const isOurSbom = (head: string) => head.includes('"bomFormat": "CycloneDX"') && head.includes('"name": "nimbus"');
     await writeOutputFile(resolve(ctx.cwd, opts.sbom), `${JSON.stringify(bom, null, 2)}\n`, isOurSbom);
-    ctx.stderr.write(`wrote an SBOM of ${packages.length} packages to ${opts.sbom}\n`);
+    note(ctx, `wrote an SBOM of ${packages.length} packages to ${opts.sbom}`);
   }
   const advisories = opts.advisories ? await readAdvisories(resolve(ctx.cwd, opts.advisories)) : [];
   if (!opts.advisories) ctx.stderr.write('no --advisories directory given: only the inventory was taken\n');
