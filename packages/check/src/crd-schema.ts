@@ -84,7 +84,44 @@ function trimNode(node: unknown): unknown {
     if (k === 'properties' && isPlain(v)) out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, trimNode(s)]));
     else out[k] = trimNode(v);
   }
+  const defaults = defaultsOf(node);
+  for (const k of ['oneOf', 'anyOf'] as const)
+    if (Array.isArray(out[k]) && defaults.size) out[k] = (out[k] as unknown[]).map((b) => withDefaultsRequired(b, defaults));
   return out;
+}
+
+/** The defaults the server fills into a node's properties before it validates. */
+function defaultsOf(node: Record<string, unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (isPlain(node.properties))
+    for (const [p, s] of Object.entries(node.properties)) if (isPlain(s) && s.default !== undefined) out.set(p, s.default);
+  return out;
+}
+
+/** Whether a value passes a branch's property schema, for the simple forms branches use; undefined when unsure. */
+function accepts(schema: unknown, value: unknown): boolean | undefined {
+  if (!isPlain(schema)) return undefined;
+  const keys = Object.keys(schema);
+  if (keys.length === 1 && Array.isArray(schema.enum)) return schema.enum.includes(value);
+  if (keys.length === 1 && schema.not !== undefined) {
+    const inner = accepts(schema.not, value);
+    return inner === undefined ? undefined : !inner;
+  }
+  return undefined;
+}
+
+/**
+ * A oneOf/anyOf branch as the server judges it: an absent property holds its
+ * default there, so a branch that the default fails must fail when the
+ * property is absent (it is required in the branch). Defaults themselves are
+ * not bundled: the validator never changes the object it reads.
+ */
+function withDefaultsRequired(branch: unknown, defaults: Map<string, unknown>): unknown {
+  if (!isPlain(branch) || !isPlain(branch.properties)) return branch;
+  const required = Array.isArray(branch.required) ? [...(branch.required as string[])] : [];
+  for (const [p, s] of Object.entries(branch.properties))
+    if (defaults.has(p) && !required.includes(p) && accepts(s, defaults.get(p)) === false) required.push(p);
+  return required.length ? { ...branch, required } : branch;
 }
 
 /** A CRD version's openAPIV3Schema as a validation schema; metadata is the real ObjectMeta. */

@@ -96,24 +96,29 @@ function ruleFindings(
 }
 
 /** The second and later objects of one kind, namespace and name: an apply set would keep only the last of them. */
-function duplicates(objects: readonly KubeObject[]): Subjected[] {
+function duplicates(objects: readonly KubeObject[], options: CheckOptions): Subjected[] {
   const first = new Map<string, KubeObject>();
   const out: Subjected[] = [];
+  const fileOf = (o: KubeObject) => options.locate?.(o, undefined)?.file;
   for (const o of objects) {
     const key = objectKey(o);
     const earlier = first.get(key);
-    if (!earlier) first.set(key, o);
-    else
-      out.push({
-        subject: o,
-        finding: {
-          ruleId: 'duplicate-object',
-          severity: 'error',
-          message: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is defined more than once; applied together, one silently replaces the other`,
-          resource: refOf(o),
-          fix: 'keep one definition, or give the objects different names or namespaces',
-        },
-      });
+    if (!earlier) {
+      first.set(key, o);
+      continue;
+    }
+    // Copies in different files of a partial set may be alternatives (overlays, examples), not one apply set.
+    const alternatives = options.complete === false && fileOf(o) !== fileOf(earlier);
+    out.push({
+      subject: o,
+      finding: {
+        ruleId: 'duplicate-object',
+        severity: alternatives ? 'warning' : 'error',
+        message: `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name} is defined more than once${fileOf(earlier) && alternatives ? ` (also in ${fileOf(earlier)})` : ''}; applied together, one silently replaces the other`,
+        resource: refOf(o),
+        fix: `keep one definition, or give the objects different names or namespaces${alternatives ? PARTIAL_NOTE : ''}`,
+      },
+    });
   }
   return out;
 }
@@ -147,7 +152,7 @@ export function runChecks(objects: readonly KubeObject[], options: CheckOptions 
   const raw: Subjected[] = [
     ...(options.config?.skipSchema ? [] : objects.flatMap((o) => catalog.findingsOf(o).map((finding) => ({ finding, subject: o })))),
     ...ruleFindings(rules, readable, originalOf, options.complete ?? true),
-    ...duplicates(objects),
+    ...duplicates(objects, options),
   ];
   const out: Finding[] = [];
   for (const { finding: f, subject: o } of raw) {

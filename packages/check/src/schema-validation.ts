@@ -17,19 +17,28 @@ const bundle = kubernetesSchema as unknown as SchemaBundle;
 /** The Kubernetes version whose OpenAPI the schemas come from (scripts/update-k8s-schema.mjs). */
 export const KUBERNETES_SCHEMA_VERSION = bundle.kubernetesVersion;
 
+/** Keywords whose subschemas only judge values (a CRD's "one of these fields"), never declare the object's fields. */
+const VALUE_ONLY = new Set(['oneOf', 'anyOf', 'not']);
+
 /**
  * Makes object schemas strict: a field the API does not define is an error,
  * as kubeconform --strict reports it (the API server would silently drop it).
- * Objects that preserve unknown fields, or are maps, stay open.
+ * Objects that preserve unknown fields, or are maps, stay open; so do the
+ * branches of oneOf/anyOf/not, which name some fields only to constrain them.
+ * A null is accepted wherever a value is, as the server decodes it.
  */
-function strictify(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(strictify);
+function strictify(node: unknown, valueOnly = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => strictify(n, valueOnly));
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node))
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strictify(s)])) : strictify(v);
-  if (out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true)
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'properties') out[k] = Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strictify(s)]));
+    else out[k] = strictify(v, VALUE_ONLY.has(k) || (valueOnly && k === 'allOf'));
+  }
+  if (!valueOnly && out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true)
     out.additionalProperties = false;
+  // The API server reads an explicit null as the field left out (`creationTimestamp: null` from kubectl's dry runs).
+  if (typeof out.type === 'string') out.nullable = true;
   return out;
 }
 
@@ -222,7 +231,9 @@ export class SchemaCatalog {
    * a malformed manifest gets findings, never a crash.
    */
   wellTyped(o: KubeObject): KubeObject {
-    if (this.isValid(o) !== false) return o;
+    const valid = this.isValid(o);
+    // A valid object may still hold nulls (read by the server as absent): rules read them as absent too.
+    if (valid === undefined || (valid && !containsNull(o))) return o;
     const schema = this.schemaOf(o.apiVersion, o.kind) as KindSchema;
     return shapedObjectOf(
       o,
@@ -241,6 +252,13 @@ export class SchemaCatalog {
     (validate as (data: unknown) => boolean)(o);
     return schemaFindings(o, validate.errors ?? []);
   }
+}
+
+function containsNull(value: unknown): boolean {
+  if (value === null) return true;
+  if (typeof value !== 'object') return false;
+  for (const v of Array.isArray(value) ? value : Object.values(value as object)) if (containsNull(v)) return true;
+  return false;
 }
 
 const standardCatalog = new SchemaCatalog();

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { type Diagnostic, type KubeObject, NimbusError, parseYamlSource, type SourceDocument } from '@nimbus/model';
 
 /** A file or document that is not a Kubernetes object, and why it was passed over. */
@@ -58,9 +58,37 @@ function expand(path: string): string[] {
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+
+/** The patch files a kustomization lists (patches, patchesStrategicMerge, patchesJson6902), as absolute paths. */
+function kustomizePatches(file: string): string[] {
+  let doc: unknown;
+  try {
+    doc = parseYamlSource(readFileSync(file, 'utf8'), file).documents[0]?.value;
+  } catch {
+    return [];
+  }
+  if (!isPlain(doc)) return [];
+  const paths: unknown[] = [
+    ...(Array.isArray(doc.patches) ? doc.patches.map((p) => (isPlain(p) ? p.path : undefined)) : []),
+    ...(Array.isArray(doc.patchesJson6902) ? doc.patchesJson6902.map((p) => (isPlain(p) ? p.path : undefined)) : []),
+    // patchesStrategicMerge entries are file paths or inline patches; only paths name files.
+    ...(Array.isArray(doc.patchesStrategicMerge) ? doc.patchesStrategicMerge : []),
+  ];
+  return paths.filter((p): p is string => typeof p === 'string' && !p.includes('\n')).map((p) => resolve(dirname(file), p));
+}
+
+/** Files that kustomizations among the inputs use as patches, with the kustomization that lists each. */
+function patchFiles(files: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of files) if (KUSTOMIZATION_NAMES.has(basename(file))) for (const patch of kustomizePatches(file)) out.set(patch, file);
+  return out;
+}
+
 /** Why a file as a whole is not Kubernetes manifests, judged by its name and text; undefined when it may be. */
 function notManifestFile(file: string, text: string): string | undefined {
   const name = basename(file);
+  if (KUSTOMIZATION_NAMES.has(name)) return 'a kustomization: build it (kubectl kustomize DIR) to check what it produces';
   if (/\{\{[-\s]*[.$\w]/.test(text)) return 'a template (Helm or Go): render it first (helm template) and check the output';
   if (name === 'Chart.yaml' || name === 'Chart.lock') return 'a Helm chart file';
   if (/^values([.-].*)?\.ya?ml$/.test(name)) return 'Helm values';
@@ -131,9 +159,17 @@ function readFile(file: string, into: LoadedManifests, given?: string): void {
 export async function loadManifests(paths: readonly string[], options: LoadManifestOptions = {}): Promise<LoadedManifests> {
   // Synchronous reads: thousands of small files are read fastest without a promise per file.
   const loaded: LoadedManifests = { objects: [], sources: new Map(), skipped: [], unreadable: [], generated: new Set() };
-  for (const path of paths) {
-    if (path === '-') readFile(STDIN_NAME, loaded, options.stdin ?? '');
-    else for (const file of expand(path)) readFile(file, loaded);
+  const files = paths.map((path) => (path === '-' ? [path] : expand(path)));
+  const patches = patchFiles(files.flat());
+  for (const file of files.flat()) {
+    const patchedBy = patches.get(resolve(file));
+    if (file === '-') readFile(STDIN_NAME, loaded, options.stdin ?? '');
+    else if (patchedBy)
+      loaded.skipped.push({
+        file,
+        reason: `a kustomize patch (listed in ${relative(dirname(file), patchedBy) || basename(patchedBy)}): not an object of its own`,
+      });
+    else readFile(file, loaded);
   }
   if (options.strict && (loaded.skipped.length || loaded.unreadable.length)) {
     const diagnostics: Diagnostic[] = [
