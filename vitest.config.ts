@@ -5,9 +5,12 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 
 // Tests import the TypeScript sources directly, so no build is needed to run them.
 const alias = {
+  // Sub-exports first: an alias also matches as a path prefix.
+  '@nimbus/model/core': fileURLToPath(new URL('./packages/model/src/core.ts', import.meta.url)),
   '@nimbus/model': pkg('model'),
   '@nimbus/render': pkg('render'),
   '@nimbus/check': pkg('check'),
+  '@nimbus/project/check-files': fileURLToPath(new URL('./packages/project/src/check-files.ts', import.meta.url)),
   '@nimbus/project': pkg('project'),
   '@nimbus/kube': pkg('kube'),
   // Sub-exports first: an alias also matches as a path prefix.

@@ -59,4 +59,30 @@ if (kubeScore) {
   console.log('  kube-score not built: run `bash bench/peers.sh` to measure it in the same run');
 }
 rmSync(dir, { recursive: true, force: true });
+
+// 3. A 700-object directory, whole processes: the size of a real app's manifests.
+const small = mkdtempSync(join(tmpdir(), 'nimbus-bench-700-'));
+const smallObjects = renderApp(loadApp([{ file: 'bench.yaml', text: generateAppText(Math.round((700 / n) * SERVICES)) }]).spec).objects;
+const smallFiles = bundleFiles(smallObjects).filter((f) => f.path !== 'kustomization.yaml');
+for (const f of smallFiles) writeFileSync(join(small, f.path), f.content);
+const nodeBare = timed(process.execPath, ['-e', '0']);
+const oursSmall = timed(process.execPath, [cli, 'check', '-f', small, '-o', 'json']);
+console.log(
+  `  ${smallObjects.length}-object directory, whole process: nimbus check -f ${(oursSmall * 1000).toFixed(0)} ms (node -e 0: ${(nodeBare * 1000).toFixed(0)} ms)`,
+);
+const peers = [
+  ['kube-score', (bin) => [bin, ['score', '--output-format', 'ci', ...smallFiles.map((f) => join(small, f.path))]]],
+  ['kube-linter', (bin) => [bin, ['lint', small]]],
+];
+for (const [peerName, args] of peers) {
+  const bin = peerBinary(peerName);
+  if (!bin) {
+    console.log(`  ${peerName} not built: run \`bash bench/peers.sh\``);
+    continue;
+  }
+  const [cmd, argv] = args(bin);
+  const t = timed(cmd, argv);
+  console.log(`  ${peerName}: ${(t * 1000).toFixed(0)} ms; nimbus takes ${(oursSmall / t).toFixed(2)}x its time`);
+}
+rmSync(small, { recursive: true, force: true });
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process)`);

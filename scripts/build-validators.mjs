@@ -4,13 +4,28 @@
 // loads them in milliseconds instead of compiling them at every start. Run by the
 // build; the schemas and options come from the built check package itself, so the
 // precompiled validators and the fallback compile can never differ.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Script } from 'node:vm';
 
 const checkDist = new URL('../packages/check/dist/', import.meta.url);
 const require = createRequire(checkDist);
 const standaloneCode = require('ajv/dist/standalone').default;
-const { validatorSource, crdValidatorSource } = await import(new URL('schema-validation.js', checkDist).href);
+const { validatorSource, crdValidatorSource, wrapCommonJs } = await import(new URL('schema-validation.js', checkDist).href);
+
+/**
+ * V8's code cache for a generated module, written beside it: the module is
+ * compiled as the check package loads it and every validator is run once, so
+ * the cache holds their compiled code too.
+ */
+function writeCodeCache(file) {
+  const source = readFileSync(file, 'utf8');
+  const script = new Script(wrapCommonJs(source), { filename: file.pathname });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module);
+  for (const validate of Object.values(module.exports)) if (typeof validate === 'function') validate({});
+  writeFileSync(new URL(`${file.href}.cache`), script.createCachedData());
+}
 
 for (const [what, source, file] of [
   ['Kubernetes', validatorSource, 'kubernetes-validators.cjs'],
@@ -19,5 +34,6 @@ for (const [what, source, file] of [
   const t0 = performance.now();
   const { ajv, refs } = source();
   writeFileSync(new URL(file, checkDist), standaloneCode(ajv, refs));
+  writeCodeCache(new URL(file, checkDist));
   console.log(`precompiled ${Object.keys(refs).length} ${what} validators in ${Math.round(performance.now() - t0)} ms`);
 }

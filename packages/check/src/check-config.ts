@@ -1,4 +1,4 @@
-import { NimbusError, parseYamlSource } from '@nimbus/model';
+import { NimbusError, parseYamlSource } from '@nimbus/model/core';
 import { DOCKERFILE_RULES } from './dockerfile-lint.js';
 import type { CheckConfig } from './engine.js';
 import { RULES } from './rules/index.js';

@@ -74,15 +74,15 @@ function portablePattern(p: unknown): p is string {
   }
 }
 
+const kept = (k: string, v: unknown) => KEEP.has(k) && (k !== 'pattern' || portablePattern(v));
+
 function trimNode(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(trimNode);
   if (!isPlain(node)) return node;
   const out: JsonSchema = {};
   for (const [k, v] of Object.entries(node)) {
-    if (!KEEP.has(k)) continue;
-    if (k === 'pattern' && !portablePattern(v)) continue;
-    if (k === 'properties' && isPlain(v)) out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, trimNode(s)]));
-    else out[k] = trimNode(v);
+    if (!kept(k, v)) continue;
+    out[k] = k === 'properties' && isPlain(v) ? Object.fromEntries(Object.entries(v).map(([p, s]) => [p, trimNode(s)])) : trimNode(v);
   }
   const defaults = defaultsOf(node);
   for (const k of ['oneOf', 'anyOf'] as const)

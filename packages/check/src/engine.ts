@@ -1,4 +1,4 @@
-import { ANNOTATIONS, type KubeObject, objectKey, refOf } from '@nimbus/model';
+import { ANNOTATIONS, type KubeObject, objectKey, refOf } from '@nimbus/model/core';
 import { compareFindings, type Finding, type Severity } from './finding.js';
 import { buildContext, type Rule, type RuleContext, type RuleHit } from './rule.js';
 import { RULES } from './rules/index.js';

@@ -28,15 +28,18 @@ export interface Finding {
   fix?: string;
 }
 
+/** Code-unit order: the same on every machine (no locale), and cheap enough to sort many thousands of findings. */
+const byText = (a = '', b = '') => (a < b ? -1 : a > b ? 1 : 0);
+
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
-    (a.file ?? '').localeCompare(b.file ?? '') ||
+    byText(a.file, b.file) ||
     (a.line ?? 0) - (b.line ?? 0) ||
-    (a.resource?.kind ?? '').localeCompare(b.resource?.kind ?? '') ||
-    (a.resource?.name ?? '').localeCompare(b.resource?.name ?? '') ||
-    a.ruleId.localeCompare(b.ruleId) ||
-    (a.path ?? '').localeCompare(b.path ?? '')
+    byText(a.resource?.kind, b.resource?.kind) ||
+    byText(a.resource?.name, b.resource?.name) ||
+    byText(a.ruleId, b.ruleId) ||
+    byText(a.path, b.path)
   );
 }
 

@@ -125,14 +125,21 @@ function wellShaped(c: unknown): Container | undefined {
 
 const containerList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** Every container of a pod template, with its field path. */
-export function containersOf(t: PodTemplate): { container: Container; path: string; init: boolean }[] {
+type ContainerEntries = { container: Container; path: string; init: boolean }[];
+const containerCache = new WeakMap<PodTemplate, ContainerEntries>();
+
+/** Every container of a pod template, with its field path (shaped once per template, whichever rule asks). */
+export function containersOf(t: PodTemplate): ContainerEntries {
+  const cached = containerCache.get(t);
+  if (cached) return cached;
   const entries = (list: unknown, field: string, init: boolean) =>
     containerList(list).flatMap((c, i) => {
       const container = wellShaped(c);
       return container ? [{ container, path: `${t.path}.${field}[${i}]`, init }] : [];
     });
-  return [...entries(t.spec.initContainers, 'initContainers', true), ...entries(t.spec.containers, 'containers', false)];
+  const all = [...entries(t.spec.initContainers, 'initContainers', true), ...entries(t.spec.containers, 'containers', false)];
+  containerCache.set(t, all);
+  return all;
 }
 
 type Requirement = { key: string; operator: string; values?: string[] };

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { type KubeObject, refOf } from '@nimbus/model';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Script } from 'node:vm';
+import { type KubeObject, refOf } from '@nimbus/model/core';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { type CrdSchemaBundle, type CustomKindSchema, customKindsOf } from './crd-schema.js';
 import type { Finding } from './finding.js';
 import kubernetesSchema from './kubernetes-schema.json' with { type: 'json' };
@@ -47,8 +49,11 @@ const compiled = new Map<string, ValidateFunction | null>();
 
 const KUBERNETES_KEYWORDS = ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-int-or-string', 'x-kubernetes-embedded-resource'];
 
+/** The schema compiler, loaded only when a validator was not precompiled (sources, a CRD in the input). */
+const AjvClass = (): typeof Ajv => (createRequire(import.meta.url)('ajv') as { Ajv: typeof Ajv }).Ajv;
+
 function newAjv(source: boolean): Ajv {
-  const instance = new Ajv({ allErrors: true, strict: false, validateFormats: false, code: { optimize: 1, source } });
+  const instance = new (AjvClass())({ allErrors: true, strict: false, validateFormats: false, code: { optimize: 1, source } });
   for (const k of KUBERNETES_KEYWORDS) instance.addKeyword(k);
   instance.addSchema({ $id: 'k8s', definitions: strictify(bundle.definitions) as Record<string, unknown> });
   return instance;
@@ -70,16 +75,42 @@ export function validatorSource(): { ajv: Ajv; refs: Record<string, string> } {
   return { ajv: instance, refs };
 }
 
-/** The validators the build precompiled next to this module, when there (not when running from sources). */
+/**
+ * Loads validators the build precompiled next to this module (null when
+ * running from sources). The build also leaves V8's code cache for them
+ * (`.cache`), which spares parsing megabytes of generated code at each start;
+ * a cache from another Node version is rejected by V8 and the code compiles
+ * as usual.
+ */
+function loadPrecompiled(file: string): Record<string, ValidateFunction> | null {
+  const url = new URL(file, import.meta.url);
+  let source: string;
+  try {
+    source = readFileSync(url, 'utf8');
+  } catch {
+    return null;
+  }
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(new URL(`${file}.cache`, import.meta.url));
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(wrapCommonJs(source), { filename: url.pathname, cachedData });
+  const module = { exports: {} as Record<string, ValidateFunction> };
+  const require = createRequire(url);
+  (script.runInThisContext() as CommonJsWrapper)(module.exports, require, module);
+  return module.exports;
+}
+
+type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { exports: object }) => void;
+
+/** The generated CommonJS module as one function expression, as Node itself wraps it. */
+export const wrapCommonJs = (source: string) => `(function (exports, require, module) {${source}\n})`;
+
 let precompiled: Record<string, ValidateFunction> | null | undefined;
 function precompiledValidators(): Record<string, ValidateFunction> | null {
-  if (precompiled === undefined) {
-    try {
-      precompiled = createRequire(import.meta.url)('./kubernetes-validators.cjs') as Record<string, ValidateFunction>;
-    } catch {
-      precompiled = null;
-    }
-  }
+  precompiled ??= loadPrecompiled('./kubernetes-validators.cjs');
   return precompiled;
 }
 
@@ -137,13 +168,7 @@ export function crdValidatorSource(): { ajv: Ajv; refs: Record<string, string> }
 
 let precompiledCrds: Record<string, ValidateFunction> | null | undefined;
 function precompiledCrdValidators(): Record<string, ValidateFunction> | null {
-  if (precompiledCrds === undefined) {
-    try {
-      precompiledCrds = createRequire(import.meta.url)('./crd-validators.cjs') as Record<string, ValidateFunction>;
-    } catch {
-      precompiledCrds = null;
-    }
-  }
+  precompiledCrds ??= loadPrecompiled('./crd-validators.cjs');
   return precompiledCrds;
 }
 

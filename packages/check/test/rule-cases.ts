@@ -122,6 +122,42 @@ spec: { ttlSecondsAfterFinished: 600, template: { spec: { restartPolicy: Never, 
       container().replace('app:1.0.0', 'registry:5000/app@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945'),
     ),
   },
+  'container-pull-policy': {
+    fail: POD(container('      imagePullPolicy: IfNotPresent').replace('app:1.0.0', 'app:latest')),
+    pass: POD(container('      imagePullPolicy: IfNotPresent')),
+  },
+  'container-privileged-port': {
+    fail: POD(container('      ports: [{ containerPort: 80 }]')),
+    pass: POD(container('      ports: [{ containerPort: 8080 }]')),
+  },
+  'container-ephemeral-storage': {
+    fail: POD(container('', GOOD_SC.replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'))),
+    pass: POD(
+      container(
+        '',
+        GOOD_SC.replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'),
+        RES.replace('limits: { cpu: 200m,', "limits: { 'ephemeral-storage': 1Gi, cpu: 200m,"),
+      ),
+    ),
+  },
+  'container-env-duplicate': {
+    fail: POD(container('      env: [{ name: MODE, value: a }, { name: LEVEL, value: b }, { name: MODE, value: c }]')),
+    pass: POD(container('      env: [{ name: MODE, value: a }, { name: LEVEL, value: b }]')),
+  },
+  'network-policy-selects-pods': {
+    fail: `${deployment('d', '  replicas: 2')}---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: np, namespace: ns }
+spec: { podSelector: { matchLabels: { app: renamed } }, policyTypes: [Ingress] }
+`,
+    pass: `${deployment('d', '  replicas: 2')}---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: np, namespace: ns }
+spec: { podSelector: { matchLabels: { app: x } }, policyTypes: [Ingress] }
+`,
+  },
   'container-readiness-probe': {
     fail: `${deployment('d', '  replicas: 1')}---
 apiVersion: v1

@@ -1,4 +1,4 @@
-import { NimbusError } from '@nimbus/model';
+import { NimbusError } from '@nimbus/model/core';
 
 /** Durations as kubectl writes them: 250ms, 90s, 5m, 1h, or plain seconds. A malformed one is a usage error, never ignored. */
 export function parseDuration(text: string | undefined, fallbackMs: number, option = '--timeout'): number {

@@ -1,5 +1,5 @@
 import type { Paint } from '@nimbus/check';
-import { type Diagnostic, ERROR_CATALOG, formatLocation, isNimbusError } from '@nimbus/model';
+import { type Diagnostic, ERROR_CATALOG, formatLocation, isNimbusError } from '@nimbus/model/core';
 
 /** The one painter type: check's formatters and the CLI colour output with the same one. */
 export type Painter = Paint;

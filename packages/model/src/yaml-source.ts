@@ -1,5 +1,17 @@
+import { createRequire } from 'node:module';
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
-import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { Document, Node } from 'yaml';
+
+/**
+ * The position-tracking YAML library, loaded on first use: most documents are
+ * read by js-yaml alone, and only a located problem needs positions.
+ */
+let yamlLibrary: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => {
+  yamlLibrary ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlLibrary;
+};
+
 import type { Diagnostic, SourceLocation } from './errors.js';
 
 export type PathSegment = string | number;
@@ -25,6 +37,7 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 function child(node: unknown, seg: PathSegment): { key?: Node; value?: Node } | undefined {
+  const { isMap, isNode, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === seg);
     return pair ? { key: isNode(pair.key) ? pair.key : undefined, value: isNode(pair.value) ? pair.value : undefined } : undefined;
@@ -38,7 +51,7 @@ function child(node: unknown, seg: PathSegment): { key?: Node; value?: Node } | 
 
 /** The source offset of the deepest node of the path that exists (the key or the value at its end). */
 function deepestOffset(doc: Document, path: readonly PathSegment[], at: 'key' | 'value'): number | undefined {
-  let node: Node | undefined = isNode(doc.contents) ? doc.contents : undefined;
+  let node: Node | undefined = yaml().isNode(doc.contents) ? doc.contents : undefined;
   let best = node?.range?.[0];
   for (let i = 0; i < path.length && node; i++) {
     const next = child(node, path[i] as PathSegment);
@@ -50,7 +63,7 @@ function deepestOffset(doc: Document, path: readonly PathSegment[], at: 'key' | 
   return best;
 }
 
-function makeLocator(doc: Document, counter: LineCounter, file: string | undefined) {
+function makeLocator(doc: Document, counter: InstanceType<typeof import('yaml').LineCounter>, file: string | undefined) {
   return (path: readonly PathSegment[], at: 'key' | 'value' = 'value'): SourceLocation => {
     const best = deepestOffset(doc, path, at);
     if (best === undefined) return { file, path: formatPath(path) };
@@ -111,6 +124,7 @@ function hasPath(value: unknown, path: readonly PathSegment[]): boolean {
 
 /** The position-tracking parse; `keepEmpty` keeps empty documents so indexes match js-yaml's. */
 function parseWithPositions(text: string, file: string | undefined, keepEmpty = false): ParsedYaml {
+  const { LineCounter, parseAllDocuments } = yaml();
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true, merge: false });
   const diagnostics: Diagnostic[] = [];

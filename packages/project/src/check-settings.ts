@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHECK_CONFIG_FILE, type CheckConfig, parseCheckConfig } from '@nimbus/check';
-import { NimbusError } from '@nimbus/model';
+import { NimbusError } from '@nimbus/model/core';
 
 /** Reads the check settings: the named file, or the first `.nimbus-check.yaml` found in the directories given. */
 export async function readCheckConfig(explicit: string | undefined, searchDirs: readonly string[]): Promise<CheckConfig> {

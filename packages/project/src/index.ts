@@ -1,5 +1,6 @@
 export { readAdvisories } from './advisories.js';
 export { inspectBuildContexts, structuredLogEvidence } from './build-contexts.js';
+export { type CheckResult, checkFiles } from './check-files.js';
 export { readCheckConfig } from './check-settings.js';
 export {
   BUNDLE_MARKER,
@@ -11,5 +12,5 @@ export {
   writeOutputFile,
 } from './files.js';
 export { type LoadedManifests, type LoadManifestOptions, loadManifests, pathSegments, type SkippedInput } from './manifests.js';
-export { type CheckResult, checkFiles, checkRendered, type LoadOptions, loadAndRender, loadSpec, type Rendered } from './pipeline.js';
+export { checkRendered, type LoadOptions, loadAndRender, loadSpec, type Rendered } from './pipeline.js';
 export { resolveAppRef, resolveTarget, type Target, type TargetOptions } from './target.js';

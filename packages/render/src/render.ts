@@ -77,7 +77,11 @@ function prune<T>(value: T): T {
   if (Array.isArray(value)) return value.map(prune) as T;
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = prune(v);
+    // for...in over plain objects: no entries array per object (render builds only plain objects).
+    for (const k in value) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = prune(v);
+    }
     return out as T;
   }
   return value;

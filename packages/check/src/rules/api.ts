@@ -1,4 +1,4 @@
-import { LABELS, MANAGED_BY } from '@nimbus/model';
+import { LABELS, MANAGED_BY } from '@nimbus/model/core';
 import { field } from '../objects.js';
 import type { Rule } from '../rule.js';
 

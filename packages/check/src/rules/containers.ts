@@ -114,11 +114,89 @@ export const imageTag: Rule = {
   fix: 'Use an immutable tag such as 1.4.2, or a digest (@sha256:…).',
   check: perContainer(true, ({ container, path }) => {
     const image = container.image ?? '';
-    if (image.includes('@sha256:')) return undefined;
-    const last = image.slice(image.lastIndexOf('/') + 1);
-    const tag = last.includes(':') ? last.slice(last.indexOf(':') + 1) : '';
-    if (tag && tag !== 'latest') return undefined;
+    const tag = tagOf(image);
+    if (tag === undefined || (tag && tag !== 'latest')) return undefined;
     return { path: `${path}.image`, message: `${name(container)} uses ${tag ? "the 'latest' tag" : 'no tag'} (${image})` };
+  }),
+};
+
+/** The tag of an image reference, '' when it has none; undefined when pinned by digest. */
+function tagOf(image: string): string | undefined {
+  if (image.includes('@sha256:')) return undefined;
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  return last.includes(':') ? last.slice(last.indexOf(':') + 1) : '';
+}
+
+export const pullPolicy: Rule = {
+  id: 'container-pull-policy',
+  category: 'images',
+  severity: 'warning',
+  title: 'Mutable tags are pulled every time',
+  why: 'With a mutable tag (none, or latest) and imagePullPolicy IfNotPresent or Never, each node runs whatever version it cached first: pods of one Deployment run different code. Left unset, Kubernetes pulls such tags Always; a pinned tag or digest needs no Always.',
+  fix: 'Pin the image to a version or digest, or drop imagePullPolicy (it then defaults to Always for these tags).',
+  check: perContainer(true, ({ container, path }) => {
+    const tag = tagOf(container.image ?? '');
+    const mutable = tag === '' || tag === 'latest';
+    const policy = container.imagePullPolicy;
+    return mutable && (policy === 'IfNotPresent' || policy === 'Never')
+      ? {
+          path: `${path}.imagePullPolicy`,
+          message: `${name(container)} runs the mutable image ${container.image} with imagePullPolicy ${policy}`,
+        }
+      : undefined;
+  }),
+};
+
+export const privilegedPort: Rule = {
+  id: 'container-privileged-port',
+  category: 'security',
+  severity: 'info',
+  title: 'Containers listen above port 1024',
+  why: 'A port below 1024 needs root or NET_BIND_SERVICE on runtimes that keep the kernel default for unprivileged ports, which the restricted Pod Security profile forbids; the Service can map any port to a high one.',
+  fix: 'Listen on a port above 1024 (e.g. 8080) and keep the Service port at 80 with targetPort pointing at it.',
+  check: perContainer(false, ({ container, path }) => {
+    const i = (container.ports ?? []).findIndex(
+      (p) => typeof p.containerPort === 'number' && p.containerPort > 0 && p.containerPort < 1024,
+    );
+    return i >= 0
+      ? {
+          path: `${path}.ports[${i}].containerPort`,
+          message: `${name(container)} listens on privileged port ${container.ports?.[i]?.containerPort}`,
+        }
+      : undefined;
+  }),
+};
+
+export const ephemeralStorage: Rule = {
+  id: 'container-ephemeral-storage',
+  category: 'resources',
+  severity: 'info',
+  title: 'Writable containers bound their disk use',
+  why: "A container that writes to its own filesystem, with no ephemeral-storage limit, can fill the node's disk; the kubelet then evicts pods of every team on that node, not just this one.",
+  fix: 'Make the root filesystem read-only (writes go to volumes with a sizeLimit), or set resources.limits.ephemeral-storage.',
+  check: perContainer(true, ({ container, path }) =>
+    container.securityContext?.readOnlyRootFilesystem !== true && container.resources?.limits?.['ephemeral-storage'] === undefined
+      ? { path: `${path}.resources.limits`, message: `${name(container)} has a writable filesystem and no ephemeral-storage limit` }
+      : undefined,
+  ),
+};
+
+export const envDuplicate: Rule = {
+  id: 'container-env-duplicate',
+  category: 'resources',
+  severity: 'warning',
+  title: 'Environment variables are defined once',
+  why: 'When a container defines a variable twice, the last definition wins without a word: the value someone edited may be the one ignored.',
+  fix: 'Keep one definition of each variable.',
+  check: perContainer(true, ({ container, path }) => {
+    const seen = new Set<string>();
+    const env = container.env ?? [];
+    for (const [i, e] of env.entries()) {
+      if (seen.has(e.name))
+        return { path: `${path}.env[${i}]`, message: `${name(container)} defines ${e.name} more than once; the last one wins` };
+      seen.add(e.name);
+    }
+    return undefined;
   }),
 };
 
@@ -210,6 +288,10 @@ export const CONTAINER_RULES: Rule[] = [
   requestsWithinLimits,
   validQuantities,
   imageTag,
+  pullPolicy,
+  privilegedPort,
+  ephemeralStorage,
+  envDuplicate,
   readinessProbe,
   livenessProbe,
   probesIdentical,

@@ -124,33 +124,41 @@ export const ingressBackend: Rule = {
   why: 'An Ingress rule pointing at a missing Service or port answers 503.',
   fix: 'Point backend.service at a Service in the same namespace and one of its ports.',
   check: (ctx) =>
-    ctx.ofKind('Ingress').flatMap((ing) => {
-      const rules =
-        (field(ing, 'spec', 'rules') as
-          | { http?: { paths?: { backend?: { service?: { name?: string; port?: { number?: number; name?: string } } } }[] } }[]
-          | undefined) ?? [];
-      return rules.flatMap((r, ri) =>
-        (r.http?.paths ?? []).flatMap((p, pi): RuleHit[] => {
-          const backend = p.backend?.service;
-          if (!backend) return [];
-          const svc = ctx.find('Service', ing.metadata.namespace, backend.name);
-          const path = `spec.rules[${ri}].http.paths[${pi}].backend.service`;
-          if (!svc) return [{ object: ing, path, message: `backend Service ${backend.name} is not in the set` }];
-          const ports = (field(svc, 'spec', 'ports') as { name?: string; port?: number }[] | undefined) ?? [];
-          const ok = ports.some((sp) => (backend.port?.name ? sp.name === backend.port.name : sp.port === backend.port?.number));
-          return ok
-            ? []
-            : [
-                {
-                  object: ing,
-                  path: `${path}.port`,
-                  message: `Service ${backend.name} has no port ${backend.port?.name ?? backend.port?.number}`,
-                },
-              ];
-        }),
-      );
-    }),
+    ctx.ofKind('Ingress').flatMap((ing) =>
+      ingressBackends(ing).flatMap(({ name, port, path }): RuleHit[] => {
+        const svc = ctx.find('Service', ing.metadata.namespace, name);
+        if (!svc) return [{ object: ing, path, message: `backend Service ${name} is not in the set` }];
+        const ports = (field(svc, 'spec', 'ports') as { name?: string; port?: number }[] | undefined) ?? [];
+        const ok = port === undefined || ports.some((sp) => (typeof port === 'string' ? sp.name === port : sp.port === port));
+        return ok ? [] : [{ object: ing, path: `${path}.port`, message: `Service ${name} has no port ${port}` }];
+      }),
+    ),
 };
+
+type IngressBackend = {
+  service?: { name?: string; port?: { number?: number; name?: string } };
+  // extensions/v1beta1 and networking.k8s.io/v1beta1, still found in older repositories
+  serviceName?: string;
+  servicePort?: number | string;
+};
+
+/** Every Service backend of an Ingress (default backend and rule paths), in the v1 and the older v1beta1 shapes. */
+function ingressBackends(ing: KubeObject): { name: string; port: number | string | undefined; path: string }[] {
+  const rules = (field(ing, 'spec', 'rules') as { http?: { paths?: { backend?: IngressBackend }[] } }[] | undefined) ?? [];
+  const entries: { backend: IngressBackend | undefined; path: string }[] = [
+    { backend: field(ing, 'spec', 'defaultBackend') as IngressBackend | undefined, path: 'spec.defaultBackend' },
+    { backend: field(ing, 'spec', 'backend') as IngressBackend | undefined, path: 'spec.backend' },
+    ...rules.flatMap((r, ri) =>
+      (r.http?.paths ?? []).map((p, pi) => ({ backend: p.backend, path: `spec.rules[${ri}].http.paths[${pi}].backend` })),
+    ),
+  ];
+  return entries.flatMap(({ backend, path }) => {
+    if (backend?.service?.name)
+      return [{ name: backend.service.name, port: backend.service.port?.name ?? backend.service.port?.number, path: `${path}.service` }];
+    if (typeof backend?.serviceName === 'string') return [{ name: backend.serviceName, port: backend.servicePort, path }];
+    return [];
+  });
+}
 
 export const ingressTls: Rule = {
   id: 'ingress-tls',
@@ -169,8 +177,26 @@ export const ingressTls: Rule = {
       .map((i) => ({ object: i, path: 'spec.tls', message: `Ingress ${i.metadata.name} has no TLS` })),
 };
 
+export const policySelectsPods: Rule = {
+  id: 'network-policy-selects-pods',
+  crossReference: true,
+  category: 'networking',
+  severity: 'warning',
+  title: 'A NetworkPolicy selects some pods',
+  why: 'A NetworkPolicy whose podSelector matches no pod protects nothing: the pods it was meant for stay open, usually after a label was renamed.',
+  fix: 'Make spec.podSelector match the pod template labels of the workloads it is for (an empty selector selects every pod of the namespace).',
+  check: (ctx) =>
+    ctx.ofKind('NetworkPolicy').flatMap((np): RuleHit[] => {
+      const selector = field(np, 'spec', 'podSelector') as { matchLabels?: object; matchExpressions?: unknown[] } | undefined;
+      const empty = !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+      if (empty || ctx.selectTemplates(np.metadata.namespace, selector).length) return [];
+      return [{ object: np, path: 'spec.podSelector', message: 'the podSelector matches no workload in the set' }];
+    }),
+};
+
 export const NETWORKING_RULES: Rule[] = [
   networkPolicy,
+  policySelectsPods,
   dnsEgress,
   serviceSelector,
   serviceTargetPort,

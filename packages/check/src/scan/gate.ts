@@ -1,4 +1,4 @@
-import { NimbusError } from '@nimbus/model';
+import { NimbusError } from '@nimbus/model/core';
 import type { Finding } from '../finding.js';
 import { type AdvisorySeverity, SEVERITY_ORDER, type Vulnerability } from './osv.js';
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { NimbusError } from '@nimbus/model';
+import { NimbusError } from '@nimbus/model/core';
 import type { AdvisorySeverity, Vulnerability } from './osv.js';
 
 interface TrivyReport {

@@ -7,7 +7,7 @@ import {
   formatTwelveFactorsText,
   RULES,
 } from '@nimbus/check';
-import { type CheckResult, checkFiles, checkRendered, loadAndRender } from '@nimbus/project';
+import { type CheckResult, checkFiles } from '@nimbus/project/check-files';
 import { type CliContext, painterFor, stdinFor } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +32,8 @@ export async function performCheck(specArgs: string[], opts: CheckCommandOptions
       scorecard: opts.scorecard && ctx.verbosity !== 'quiet',
       stdin: await stdinFor(opts.filename, ctx),
     });
+  // The spec pipeline (schema, renderer) loads only for a spec.
+  const { checkRendered, loadAndRender } = await import('@nimbus/project');
   return checkRendered(await loadAndRender(specArgs, { env: opts.env, cwd: ctx.cwd }), { cwd: ctx.cwd, config: opts.config });
 }
 

@@ -258,19 +258,35 @@ function onCommand(state: RolloutState, policy: RolloutPolicy, command: Command,
   }
 }
 
+function onStart(state: RolloutState, policy: RolloutPolicy, now: number): StepResult {
+  if (state.phase !== 'PreRollout') return { state, actions: [] };
+  return has(policy, 'pre-rollout')
+    ? { state, actions: [{ type: 'call-hook', hook: 'pre-rollout' }] }
+    : advance(state, policy, now, 'started');
+}
+
+function onTick(state: RolloutState, policy: RolloutPolicy, now: number): StepResult {
+  const due = nextDueAt(state, policy);
+  return due !== undefined && now >= due ? { state, actions: [{ type: 'analyze', windowMs: policy.intervalMs }] } : { state, actions: [] };
+}
+
+function onPromoted(state: RolloutState, policy: RolloutPolicy): StepResult {
+  if (state.phase !== 'Promoting') return { state, actions: [] };
+  return {
+    state: { ...state, phase: 'Succeeded', weight: 0, reason: 'promoted: the stable version is the new one' },
+    actions: [
+      ...(has(policy, 'post-rollout') ? [{ type: 'call-hook', hook: 'post-rollout' } as const] : []),
+      { type: 'record', message: 'promoted' },
+    ],
+  };
+}
+
 export function step(state: RolloutState, observation: Observation, now: number, policy: RolloutPolicy = DEFAULT_POLICY): StepResult {
   switch (observation.type) {
     case 'start':
-      if (state.phase !== 'PreRollout') return { state, actions: [] };
-      return has(policy, 'pre-rollout')
-        ? { state, actions: [{ type: 'call-hook', hook: 'pre-rollout' }] }
-        : advance(state, policy, now, 'started');
-    case 'tick': {
-      const due = nextDueAt(state, policy);
-      return due !== undefined && now >= due
-        ? { state, actions: [{ type: 'analyze', windowMs: policy.intervalMs }] }
-        : { state, actions: [] };
-    }
+      return onStart(state, policy, now);
+    case 'tick':
+      return onTick(state, policy, now);
     case 'analysis':
       return onAnalysis(state, policy, observation, now);
     case 'hook':
@@ -278,14 +294,7 @@ export function step(state: RolloutState, observation: Observation, now: number,
     case 'command':
       return onCommand(state, policy, observation.command, now);
     case 'promoted':
-      if (state.phase !== 'Promoting') return { state, actions: [] };
-      return {
-        state: { ...state, phase: 'Succeeded', weight: 0, reason: 'promoted: the stable version is the new one' },
-        actions: [
-          ...(has(policy, 'post-rollout') ? [{ type: 'call-hook', hook: 'post-rollout' } as const] : []),
-          { type: 'record', message: 'promoted' },
-        ],
-      };
+      return onPromoted(state, policy);
     case 'weight-applied':
       return state.phase === 'Progressing' ? { state: { ...state, stepStartedAt: now }, actions: [] } : { state, actions: [] };
     case 'rolled-back':
