@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 // pods) for a while after it ends, which would load the CPU the per-request SDK measurement reads.
 const benches = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : ['render', 'check', 'sdk', 'cache', 'guard', 'containers', 'node', 'gitops', 'canary', 'deploy'];
+  : ['render', 'check', 'agreement', 'sdk', 'cache', 'guard', 'containers', 'node', 'gitops', 'canary', 'deploy'];
 let failed = 0;
 for (const name of benches) {
   const r = spawnSync(process.execPath, [new URL(`./${name}.mjs`, import.meta.url).pathname], { stdio: 'inherit' });
