@@ -80,6 +80,7 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
     .option('-e, --env <name>', 'apply an environment overlay first', layerEnvironments)
     .option('--config <file>', `rule levels (default: ${'.nimbus-check.yaml'} beside the spec or here)`)
     .option('--strict', 'with -f: files and documents that are not Kubernetes objects are errors, not skipped')
+    .option('--name <app>', 'app name when checking Score workloads only')
     .option('--complete', 'with -f: the files are the whole app, so a reference to something absent is an error')
     .option('--scorecard', 'with -f: also print the elasticity scorecard (always printed for a spec)')
     .addHelpText(

@@ -21,6 +21,9 @@ export {
   type ResolvedResource,
   resolveResource,
   resourceOutputs,
+  type SecretOutputRef,
+  secretEnvName,
+  secretOutputsIn,
   substitutePlaceholders,
 } from './references.js';
 export {

@@ -18,6 +18,8 @@ export interface LoadOptions {
   environment?: string;
   /** App name when the inputs are Score workloads only; defaults to the first workload's name. */
   appName?: string;
+  /** Reads a file a Score workload names (`files[].source`), relative to the Score file; the caller does the I/O. */
+  readFile?: (fromFile: string | undefined, path: string) => string | undefined;
 }
 
 export interface LoadedApp {
@@ -32,7 +34,11 @@ type Locate = (path: readonly PathSegment[], at?: 'key' | 'value') => SourceLoca
 type ScoreDoc = { doc: SourceDocument; conversion: ScoreConversion };
 
 /** Sorts every document of the inputs into App documents and Score workloads; anything else is a finding. */
-function classify(inputs: readonly SpecInput[], diagnostics: Diagnostic[]): { apps: SourceDocument[]; scores: ScoreDoc[] } {
+function classify(
+  inputs: readonly SpecInput[],
+  diagnostics: Diagnostic[],
+  readFile: LoadOptions['readFile'],
+): { apps: SourceDocument[]; scores: ScoreDoc[] } {
   const apps: SourceDocument[] = [];
   const scores: ScoreDoc[] = [];
   const documents = inputs.flatMap((input) => {
@@ -43,7 +49,7 @@ function classify(inputs: readonly SpecInput[], diagnostics: Diagnostic[]): { ap
   for (const doc of documents) {
     const apiVersion = isPlainObject(doc.value) ? doc.value.apiVersion : undefined;
     if (apiVersion === API_VERSION) apps.push(doc);
-    else if (apiVersion === SCORE_API_VERSION) scores.push({ doc, conversion: convertScoreWorkload(doc) });
+    else if (apiVersion === SCORE_API_VERSION) scores.push({ doc, conversion: convertScoreWorkload(doc, readFile) });
     else diagnostics.push(unknownDocument(doc, apiVersion));
   }
   if (apps.length > 1) {
@@ -119,8 +125,9 @@ function withEnvironment(
  */
 export function loadApp(inputs: readonly SpecInput[], options: LoadOptions = {}): LoadedApp {
   const diagnostics: Diagnostic[] = [];
-  const { apps, scores } = classify(inputs, diagnostics);
-  throwIfAny(diagnostics);
+  const { apps, scores } = classify(inputs, diagnostics, options.readFile);
+  // Unreadable documents stop here; conversion problems are reported with the assembly's, in one pass.
+  if (diagnostics.some((d) => d.code !== 'NIMBUS_SCORE_UNSUPPORTED')) throwIfAny(diagnostics);
   const { raw, locate } = assemble(apps[0], scores, options.appName, diagnostics);
   throwIfAny(diagnostics);
   let spec = validated(raw, locate);
@@ -136,13 +143,18 @@ function assemble(
   appName: string | undefined,
   diagnostics: Diagnostic[],
 ): { raw: unknown; locate: Locate } {
-  const scoreByService = new Map(scores.map((s) => [s.conversion.name, s.doc]));
+  const scoreByService = new Map(scores.map((s) => [s.conversion.name, s]));
   const scoreLocate: Locate = (path, at) => {
-    const doc = path[0] === 'spec' && path[1] === 'services' ? scoreByService.get(String(path[2])) : undefined;
-    if (doc) return { ...doc.locate(['metadata', 'name']), path: formatPath(path) };
+    const score = path[0] === 'spec' && path[1] === 'services' ? scoreByService.get(String(path[2])) : undefined;
+    if (score) {
+      // The Score field a converted one came from (a variable's own line), else the workload's name.
+      const origin = score.conversion.origins.get(path.slice(3, 5).join('.'));
+      return { ...score.doc.locate(origin ?? ['metadata', 'name']), path: formatPath(path) };
+    }
     return appDoc ? appDoc.locate(path, at) : { path: formatPath(path) };
   };
   const conversions = scores.map((s) => s.conversion);
+  diagnostics.push(...unboundResources(appDoc, conversions));
   if (!appDoc) {
     const name = appName ?? conversions[0]?.name ?? 'app';
     return { raw: appFromScore(name, conversions), locate: scoreLocate };
@@ -171,6 +183,17 @@ function assemble(
   if (Object.keys(resources).length) spec.resources = resources;
   return { raw, locate: scoreLocate };
 }
+
+/** Score resources of types Nimbus does not provision that the App does not bind either. */
+function unboundResources(appDoc: SourceDocument | undefined, conversions: readonly ScoreConversion[]): Diagnostic[] {
+  const bound = objectAt(appDoc?.value, ['spec', 'resources']);
+  return conversions.flatMap((c) => c.unbound.filter((u) => !(u.resource in bound)).map((u) => u.diagnostic));
+}
+
+const objectAt = (value: unknown, path: string[]): Record<string, unknown> => {
+  const v = path.reduce<unknown>((cur, k) => (isPlainObject(cur) ? cur[k] : undefined), value);
+  return isPlainObject(v) ? v : {};
+};
 
 function throwIfAny(diagnostics: Diagnostic[]): void {
   if (diagnostics.length === 0) return;

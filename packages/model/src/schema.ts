@@ -39,6 +39,12 @@ export const ResourcesSchema = z
 export const ProbeSchema = z
   .strictObject({
     path: z.string().startsWith('/').optional().describe('HTTP path probed with GET.'),
+    headers: z.record(z.string().min(1), z.string()).optional().describe('HTTP headers sent with the probe.'),
+    grpc: z
+      .union([z.literal(true), z.strictObject({ service: z.string().optional().describe('Service name for the gRPC health protocol.') })])
+      .optional()
+      .describe('gRPC health checking protocol (grpc.health.v1) instead of HTTP.'),
+    tcp: z.literal(true).optional().describe('Only open a TCP connection to the port.'),
     port: z
       .union([z.number().int().min(1).max(65535), z.string()])
       .optional()
@@ -50,7 +56,7 @@ export const ProbeSchema = z
     failureThreshold: z.number().int().min(1).optional(),
     successThreshold: z.number().int().min(1).optional(),
   })
-  .describe('A container probe. HTTP by default; set `command` for an exec probe.');
+  .describe('A container probe: HTTP GET (`path`), gRPC health (`grpc`), TCP connect (`tcp`) or a command (`command`).');
 
 const probeOrOff = z.union([ProbeSchema, z.literal(false)]);
 
@@ -78,7 +84,12 @@ export const PortSchema = z
     name: dnsLabel('port name').max(15).optional().describe('Port name; defaults to `http` for the first port, `port-<n>` after.'),
     port: z.number().int().min(1).max(65535).describe('Container port the process binds.'),
     servicePort: z.number().int().min(1).max(65535).optional().describe('Port on the Service; defaults to `port`.'),
-    protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+    protocol: z
+      .enum(['http', 'grpc', 'tcp', 'udp', 'TCP', 'UDP', 'SCTP'])
+      .optional()
+      .describe(
+        'What the port speaks: `http` (the default), `grpc`, `tcp` or `udp`. It chooses the default probes, whether metrics are scraped and the mesh routes (none for tcp/udp). `TCP`, `UDP`, `SCTP` name the transport only.',
+      ),
   })
   .describe('A port the service listens on.');
 
@@ -262,6 +273,42 @@ export const RolloutSchema = z
 
 export const ServiceSecuritySchema = z.strictObject({ guard: GuardSchema.optional() }).describe('Runtime security of the service.');
 
+export const ContainerSchema = z
+  .strictObject({
+    image: z.string().min(1).describe('Image reference.'),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string().regex(ENV_NAME, 'an environment variable name'), envValue).optional(),
+    ports: z.array(PortSchema).optional().describe('Ports of this container (not exposed by the Service).'),
+    resources: ResourcesSchema.optional(),
+    probes: ProbesSchema.optional(),
+    volumes: z.array(z.string().startsWith('/')).optional().describe("Mount paths of the service's volumes this container mounts too."),
+  })
+  .describe('An extra container of the pod: a sidecar beside the service, or an init container before it.');
+
+export const VolumeSchema = z
+  .strictObject({
+    emptyDir: z
+      .strictObject({
+        sizeLimit: z.string().regex(QUANTITY, "a Kubernetes quantity such as '1Gi'").optional(),
+        medium: z.enum(['Memory']).optional(),
+      })
+      .optional()
+      .describe('Scratch space that lives as long as the pod.'),
+    claim: dnsLabel('PersistentVolumeClaim name').optional().describe('An existing PersistentVolumeClaim.'),
+    configMap: dnsLabel('ConfigMap name').optional().describe('Files from an existing ConfigMap.'),
+    secret: dnsLabel('Secret name').optional().describe('Files from an existing Secret.'),
+    readOnly: z.boolean().optional(),
+  })
+  .describe('A volume mounted into the container; exactly one source.');
+
+export const PodSchema = z
+  .strictObject({
+    labels: z.record(z.string(), z.string()).optional().describe('Extra labels of the pods.'),
+    annotations: z.record(z.string(), z.string()).optional().describe('Annotations of the pods.'),
+  })
+  .describe('Pod metadata.');
+
 export const ServiceSchema = z
   .strictObject({
     image: z.string().min(1).optional().describe('Image reference. Required unless `build` is given.'),
@@ -303,6 +350,16 @@ export const ServiceSchema = z
       ])
       .optional()
       .describe('Where Prometheus scrapes the service; `false` when it exposes no metrics.'),
+    sidecars: z.record(dnsLabel('container name'), ContainerSchema).optional().describe('Containers running beside the service.'),
+    initContainers: z
+      .record(dnsLabel('container name'), ContainerSchema)
+      .optional()
+      .describe('Containers that run to completion, in name order, before the service starts.'),
+    volumes: z
+      .record(z.string().startsWith('/', 'a volume key is an absolute mount path'), VolumeSchema)
+      .optional()
+      .describe('Volumes mounted into the container, keyed by mount path.'),
+    pod: PodSchema.optional(),
   })
   .describe('One service of the app: a Deployment with its Service, policies and scaling.');
 
@@ -314,6 +371,11 @@ export const BackingResourceSchema = z
     namespace: dnsLabel('namespace').optional().describe('Namespace the resource runs in; egress is allowed to it.'),
     cidr: z.string().optional().describe('Address range of an external resource; egress is allowed to it.'),
     params: z.record(z.string(), z.string()).optional().describe('Extra values available as `${resources.NAME.<key>}`.'),
+    secret: dnsLabel('Secret name')
+      .optional()
+      .describe(
+        'Secret holding the credentials (keys `username` and `password`) that `${resources.NAME.username}`, `.password` and `.url` read at run time; defaults to the resource name.',
+      ),
   })
   .describe('A backing service the app attaches to (12-factor IV).');
 

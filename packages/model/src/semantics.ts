@@ -110,7 +110,7 @@ function hasPort(svc: ServiceSpec, ref: number | string | undefined): boolean {
   if (ref === undefined) return true;
   return typeof ref === 'number'
     ? ports.some((p) => p.port === ref || p.servicePort === ref)
-    : ports.some((p, i) => portName(p.name, i) === ref);
+    : ports.some((p, i) => portName(p.name, i, p.protocol) === ref);
 }
 
 const portReferencesResolve: ServiceRule = ({ svc, base, ctx }) => {
@@ -120,7 +120,8 @@ const portReferencesResolve: ServiceRule = ({ svc, base, ctx }) => {
     ctx.at([...base, 'expose', 'port'], 'NIMBUS_SPEC_REFERENCE', `port '${svc.expose.port}' is not one of the service's ports`);
   for (const kind of ['startup', 'liveness', 'readiness'] as const) {
     const probe = svc.probes?.[kind];
-    if (probe && !hasPort(svc, probe.port))
+    // A probe may name any port number the container listens on (Kubernetes does not ask that it be declared); a name must be declared.
+    if (probe && typeof probe.port === 'string' && !hasPort(svc, probe.port))
       ctx.at([...base, 'probes', kind, 'port'], 'NIMBUS_SPEC_REFERENCE', `probe port '${probe.port}' is not one of the service's ports`);
   }
 };
@@ -170,12 +171,13 @@ const placeholdersResolve: ServiceRule = ({ app, svc, name, base, ctx }) => {
     const problems: PlaceholderProblem[] = [];
     substitutePlaceholders(value, { app, resources: ctx.resolved }, problems);
     for (const p of problems) ctx.at([...base, 'env', key], 'NIMBUS_SPEC_REFERENCE', `${p.expression}: ${p.reason}`);
-    const used = [...value.matchAll(/\$\{resources\.([^.}]+)\./g)].map((m) => m[1] as string);
-    for (const res of used.filter((r) => ctx.resourceNames.includes(r) && !(svc.dependsOn ?? []).includes(r))) {
+    const used = [...new Set([...value.matchAll(/\$\{(?:resources|services)\.([^.}]+)\./g)].map((m) => m[1] as string))];
+    const known = (r: string) => ctx.resourceNames.includes(r) || r in app.spec.services;
+    for (const res of used.filter((r) => known(r) && r !== name && !(svc.dependsOn ?? []).includes(r))) {
       ctx.at(
         [...base, 'env', key],
         'NIMBUS_SPEC_REFERENCE',
-        `env '${key}' uses resource '${res}' that the service does not list in dependsOn`,
+        `env '${key}' uses '${res}' that the service does not list in dependsOn`,
         `add '${res}' to spec.services.${name}.dependsOn so its network access is allowed`,
       );
     }
@@ -200,6 +202,10 @@ function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Service
 }
 
 /** The port name Nimbus gives a port: its own, `http` for the first, `port-N` after. */
-export function portName(name: string | undefined, index: number): string {
-  return name ?? (index === 0 ? 'http' : `port-${index}`);
+export function portName(name: string | undefined, index: number, protocol?: string): string {
+  if (name) return name;
+  // Istio and others read the protocol from the name's prefix.
+  const lower = protocol?.toLowerCase();
+  if (index === 0) return lower === 'grpc' ? 'grpc' : lower === 'tcp' || lower === 'udp' ? lower : 'http';
+  return `port-${index}`;
 }

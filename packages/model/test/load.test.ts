@@ -111,15 +111,34 @@ describe('Score workloads', () => {
     const app = loadApp([{ file: 'score.yaml', text: score }]);
     expect(app.spec.metadata.name).toBe('orders');
     const svc = app.spec.spec.services.orders;
-    expect(svc?.ports).toEqual([{ name: 'www', port: 8080, servicePort: 80 }]);
+    expect(svc?.ports).toEqual([{ name: 'www', port: 8080, servicePort: 80, protocol: 'tcp' }]);
     expect(svc?.dependsOn).toEqual(['db']);
     expect(svc?.expose?.host).toBe('orders.example.com');
     expect(app.spec.spec.resources?.db?.type).toBe('postgres');
   });
 
-  it('reports what cannot be converted', () => {
-    const multi = `apiVersion: score.dev/v1b1\nmetadata:\n  name: x\ncontainers:\n  a: { image: a:1 }\n  b: { image: b:1 }\nresources:\n  data: { type: volume }\n`;
-    const ds = problems(multi);
-    expect(ds.map((d) => d.code)).toEqual(['NIMBUS_SCORE_UNSUPPORTED', 'NIMBUS_SCORE_UNSUPPORTED']);
+  it('reports what cannot be converted, each at its own line', () => {
+    const bad = `apiVersion: score.dev/v1b1
+metadata:
+  name: x
+containers:
+  a:
+    image: a:1
+    files:
+      /bin/blob: { binaryContent: "/w==" }
+    volumes:
+      /data: { source: "\${resources.cache}" }
+resources:
+  cache: { type: redis }
+  ledger: { type: blockchain }
+`;
+    const ds = problems(bad);
+    expect(ds.map((d) => [d.code, d.line])).toEqual([
+      ['NIMBUS_SCORE_UNSUPPORTED', 8],
+      ['NIMBUS_SCORE_UNSUPPORTED', 10],
+      ['NIMBUS_SCORE_UNSUPPORTED', 13],
+    ]);
+    expect(ds[2]?.message).toContain("type 'blockchain'");
+    expect(ds[2]?.hint).toContain('spec.resources.ledger');
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { NimbusError, type SpecInput } from '@nimbus/model';
@@ -240,4 +241,18 @@ export async function writeOutputFile(
     await rm(temp, { force: true }).catch(() => undefined);
     throw new NimbusError('NIMBUS_OUTPUT', `cannot write ${file}: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * What a Score workload's `files[].source` names, read relative to the Score
+ * file (as Score's tools do); undefined when it cannot be read.
+ */
+export function scoreFileReader(cwd: string): (fromFile: string | undefined, path: string) => string | undefined {
+  return (fromFile, path) => {
+    try {
+      return readFileSync(resolve(cwd, fromFile && fromFile !== '<stdin>' ? dirname(fromFile) : '.', path), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
 }

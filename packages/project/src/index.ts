@@ -7,6 +7,7 @@ export {
   type BundleOptions,
   readSpecInputs,
   resolveSpecPaths,
+  scoreFileReader,
   type WriteOptions,
   writeFilesAtomically,
   writeOutputFile,

@@ -6,7 +6,7 @@ import { type RenderResult, renderApp } from '@nimbus/render';
 import { structuredLogEvidence } from './build-contexts.js';
 import { type CheckResult, lintDockerfiles } from './check-files.js';
 import { readCheckConfig } from './check-settings.js';
-import { readSpecInputs, resolveSpecPaths } from './files.js';
+import { readSpecInputs, resolveSpecPaths, scoreFileReader } from './files.js';
 
 export interface LoadOptions {
   /** Working directory paths are resolved against. */
@@ -31,7 +31,11 @@ export async function loadSpec(
   opts: LoadOptions,
 ): Promise<{ spec: AppSpec; environment: string | undefined; files: string[] }> {
   const paths = await resolveSpecPaths(specArgs, opts.cwd);
-  const loaded = loadApp(await readSpecInputs(paths, opts.cwd), { environment: opts.env, appName: opts.name });
+  const loaded = loadApp(await readSpecInputs(paths, opts.cwd), {
+    environment: opts.env,
+    appName: opts.name,
+    readFile: scoreFileReader(opts.cwd),
+  });
   const spec = opts.namespace ? { ...loaded.spec, metadata: { ...loaded.spec.metadata, namespace: opts.namespace } } : loaded.spec;
   return { spec, environment: loaded.environment, files: loaded.files };
 }

@@ -10,8 +10,10 @@ import {
   portName,
   type ResolvedResource,
   resolveResource,
+  type SecretOutputRef,
   type SecurityDefaults,
   type ServiceSpec,
+  secretOutputsIn,
   substitutePlaceholders,
 } from '@nimbus/model';
 
@@ -43,7 +45,30 @@ export interface ResolvedPort {
   name: string;
   port: number;
   servicePort: number;
+  /** Transport, as Kubernetes names it. */
   protocol: 'TCP' | 'UDP' | 'SCTP';
+  /** What the port speaks: decides default probes, metrics scraping and mesh routes. */
+  appProtocol: 'http' | 'grpc' | 'tcp' | 'udp';
+}
+
+type PortProtocol = NonNullable<ServiceSpec['ports']>[number]['protocol'];
+
+/** Transport and application protocol of a declared port; HTTP over TCP unless said otherwise. */
+function portProtocols(protocol: PortProtocol): Pick<ResolvedPort, 'protocol' | 'appProtocol'> {
+  switch (protocol) {
+    case 'grpc':
+      return { protocol: 'TCP', appProtocol: 'grpc' };
+    case 'tcp':
+    case 'TCP':
+      return { protocol: 'TCP', appProtocol: protocol === 'tcp' ? 'tcp' : 'http' };
+    case 'udp':
+    case 'UDP':
+      return { protocol: 'UDP', appProtocol: 'udp' };
+    case 'SCTP':
+      return { protocol: 'SCTP', appProtocol: 'tcp' };
+    default:
+      return { protocol: 'TCP', appProtocol: 'http' };
+  }
 }
 
 export interface ResolvedProbe extends ProbeSpec {
@@ -87,7 +112,14 @@ export interface ResolvedService {
   jobs: ResolvedJob[];
   /** The runtime guard, when turned on. */
   guard: ResolvedGuard | undefined;
+  /** Credentials the env reads from resources' Secrets (`$(NIMBUS_SECRET_...)` in values), defined before the env that uses them. */
+  secretOutputs: SecretOutputRef[];
+  /** Extra containers in name order, placeholders in their env resolved. */
+  sidecars: [string, ExtraContainerSpec][];
+  initContainers: [string, ExtraContainerSpec][];
 }
+
+type ExtraContainerSpec = NonNullable<ServiceSpec['sidecars']>[string];
 
 export interface ResolvedGuard {
   mode: 'sidecar' | 'in-process';
@@ -186,10 +218,10 @@ interface ServiceContext {
 function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: ServiceContext): ResolvedService {
   const defaults = app.spec.defaults ?? {};
   const ports: ResolvedPort[] = (svc.ports ?? []).map((p, i) => ({
-    name: portName(p.name, i),
+    name: portName(p.name, i, p.protocol),
     port: p.port,
     servicePort: p.servicePort ?? p.port,
-    protocol: p.protocol ?? 'TCP',
+    ...portProtocols(p.protocol),
   }));
 
   const env = Object.entries({ NIMBUS_APP: app.metadata.name, NIMBUS_SERVICE: name, ...svc.env })
@@ -232,7 +264,31 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
       ...Object.entries(svc.cronJobs ?? {}).map(([n, spec]) => ({ name: n, spec, schedule: spec.schedule })),
     ].sort((a, b) => (a.name < b.name ? -1 : 1)),
     guard: resolveGuard(svc, defaults),
+    secretOutputs: uniqueSecretOutputs(
+      env.map(([, v]) => v),
+      ctx.resourceMap,
+    ),
+    sidecars: resolveExtras(svc.sidecars, (v) => substitutePlaceholders(v, { app, resources: ctx.resourceMap }, [])),
+    initContainers: resolveExtras(svc.initContainers, (v) => substitutePlaceholders(v, { app, resources: ctx.resourceMap }, [])),
   };
+}
+
+function uniqueSecretOutputs(values: string[], resources: Map<string, ResolvedResource>): SecretOutputRef[] {
+  const byEnv = new Map<string, SecretOutputRef>();
+  for (const v of values) for (const ref of secretOutputsIn(v, resources)) byEnv.set(ref.env, ref);
+  return [...byEnv.values()].sort((a, b) => (a.env < b.env ? -1 : 1));
+}
+
+function resolveExtras(
+  map: Record<string, ExtraContainerSpec> | undefined,
+  substitute: (v: string) => string,
+): [string, ExtraContainerSpec][] {
+  return Object.entries(map ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, c]) => [
+      name,
+      { ...c, ...(c.env ? { env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, substitute(String(v))])) } : {}) },
+    ]);
 }
 
 /** The service's own guard settings replace the app's defaults whole. */
@@ -248,6 +304,8 @@ type Defaults = NonNullable<AppSpec['spec']['defaults']>;
 function resolveMetrics(svc: ServiceSpec, defaults: Defaults, ports: ResolvedPort[]): ResolvedService['metrics'] {
   const spec = svc.metrics === false ? undefined : { ...defaults.metrics, ...svc.metrics };
   if (!spec || (ports.length === 0 && spec.port === undefined)) return undefined;
+  // Scraped by default only where HTTP is spoken: a gRPC or TCP port never answers GET /metrics.
+  if (svc.metrics === undefined && spec.port === undefined && ports[0]?.appProtocol !== 'http') return undefined;
   return { port: metricsPort(ports, spec.port), path: spec.path ?? NIMBUS_DEFAULTS.metricsPath };
 }
 
@@ -269,7 +327,7 @@ function metricsPort(ports: ResolvedPort[], ref: number | string | undefined): R
   const found = ports.find((p) => p.name === ref || p.port === ref);
   if (found) return found;
   const num = typeof ref === 'number' ? ref : 9090;
-  return { name: 'metrics', port: num, servicePort: num, protocol: 'TCP' };
+  return { name: 'metrics', port: num, servicePort: num, protocol: 'TCP', appProtocol: 'http' };
 }
 
 function quantities(...layers: (Record<string, string | number | null | undefined> | undefined)[]): ResolvedQuantities {
@@ -281,7 +339,25 @@ function quantities(...layers: (Record<string, string | number | null | undefine
   return result;
 }
 
-/** One probe: the service's own over the app's defaults over Nimbus's (HTTP ones only for services with ports); `false` turns it off. */
+/** The probe actions a spec can name; the first one set wins over the layers below it. */
+const PROBE_ACTIONS = ['command', 'grpc', 'tcp', 'path'] as const;
+const hasAction = (p: ProbeSpec | undefined) => p !== undefined && PROBE_ACTIONS.some((a) => p[a] !== undefined);
+
+/** Nimbus's default probe for a service, by what its first port speaks: the SDK's HTTP endpoints, gRPC health, or a TCP connect. */
+function defaultProbe(kind: 'startup' | 'liveness' | 'readiness', ports: ResolvedPort[]): ProbeSpec | undefined {
+  const first = ports.find((p) => p.protocol === 'TCP');
+  if (!first) return undefined;
+  const { path: _path, ...timing } = NIMBUS_DEFAULTS.probes[kind];
+  if (first.appProtocol === 'grpc') return { ...timing, grpc: true, port: first.port };
+  if (first.appProtocol === 'tcp') return { ...timing, tcp: true, port: first.name };
+  return NIMBUS_DEFAULTS.probes[kind];
+}
+
+/**
+ * One probe: timing layered the service's own over the app's defaults over
+ * Nimbus's; the action (command, gRPC, TCP, HTTP path) is the first layer's
+ * that names one; `false` turns the probe off.
+ */
 function resolveProbe(
   kind: 'startup' | 'liveness' | 'readiness',
   own: ProbeSpec | false | undefined,
@@ -289,12 +365,21 @@ function resolveProbe(
   ports: ResolvedPort[],
 ): ResolvedProbe | undefined {
   if (own === false || (own === undefined && app === false)) return undefined;
-  const hasHttp = ports.length > 0;
-  const merged: ResolvedProbe = { ...(hasHttp ? NIMBUS_DEFAULTS.probes[kind] : {}), ...(app === false ? {} : app), ...own };
-  if (merged.command) delete merged.path;
-  if (!merged.command && (!merged.path || !hasHttp)) return undefined;
-  if (!merged.command) merged.port = merged.port ?? (ports[0] as ResolvedPort).name;
-  return merged;
+  const appLayer = app === false ? undefined : app;
+  const base = defaultProbe(kind, ports);
+  const actionFrom = [own, appLayer, base].find(hasAction);
+  if (!actionFrom) return undefined;
+  const merged: ResolvedProbe = { ...base, ...appLayer, ...own };
+  for (const a of PROBE_ACTIONS) if (actionFrom[a] === undefined) delete merged[a];
+  return merged.command ? merged : withProbePort(merged, ports);
+}
+
+/** The port a network probe targets: its own, else the first port (by number for gRPC, which takes numbers only). */
+function withProbePort(probe: ResolvedProbe, ports: ResolvedPort[]): ResolvedProbe | undefined {
+  const first = ports[0];
+  if (!first && probe.port === undefined) return undefined;
+  const port = probe.port ?? (probe.grpc ? (first as ResolvedPort).port : (first as ResolvedPort).name);
+  return { ...probe, port: probe.grpc && typeof port === 'string' ? (ports.find((p) => p.name === port)?.port ?? port) : port };
 }
 
 function resolveProbes(svc: ServiceSpec, appDefaults: ServiceSpec['probes'], ports: ResolvedPort[]): ResolvedService['probes'] {

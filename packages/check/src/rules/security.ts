@@ -194,15 +194,22 @@ export const secretInEnv: Rule = {
   why: 'A literal secret in an env value is stored in plain text in Git, in etcd, and in every `kubectl get -o yaml`.',
   fix: 'Reference a Secret: env[].valueFrom.secretKeyRef (in nimbus.yaml: secrets: { NAME: { secret, key } }).',
   check: perTemplate((t) =>
-    containersOf(t).flatMap(({ container, path }) =>
-      (container.env ?? []).flatMap((e, i) =>
-        SECRET_NAME.test(e.name) && typeof e.value === 'string' && e.value !== ''
+    containersOf(t).flatMap(({ container, path }) => {
+      const fromSecrets = new Set((container.env ?? []).filter((e) => e.valueFrom !== undefined).map((e) => e.name));
+      return (container.env ?? []).flatMap((e, i) =>
+        SECRET_NAME.test(e.name) && typeof e.value === 'string' && e.value !== '' && !onlyReferences(e.value, fromSecrets)
           ? [{ path: `${path}.env[${i}].value`, message: `${name(container)} sets ${e.name} to a literal value` }]
           : [],
-      ),
-    ),
+      );
+    }),
   ),
 };
+
+/** Whether a value is made of $(VAR) references to variables read from elsewhere (Secrets), with no literal secret of its own. */
+function onlyReferences(value: string, fromSecrets: ReadonlySet<string>): boolean {
+  const refs = [...value.matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)].map((m) => m[1] as string);
+  return refs.length > 0 && refs.every((r) => fromSecrets.has(r)) && value.replace(/\$\([A-Za-z_][A-Za-z0-9_]*\)/g, '').length < 8;
+}
 
 export const serviceAccountToken: Rule = {
   id: 'pod-service-account-token',

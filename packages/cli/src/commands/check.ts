@@ -19,6 +19,7 @@ export interface CheckCommandOptions {
   strict?: boolean;
   complete?: boolean;
   scorecard?: boolean;
+  name?: string;
 }
 
 /** Checks a Nimbus spec (as rendered) or plain manifests (-f). */
@@ -34,7 +35,10 @@ export async function performCheck(specArgs: string[], opts: CheckCommandOptions
     });
   // The spec pipeline (schema, renderer) loads only for a spec.
   const { checkRendered, loadAndRender } = await import('@nimbus/project');
-  return checkRendered(await loadAndRender(specArgs, { env: opts.env, cwd: ctx.cwd }), { cwd: ctx.cwd, config: opts.config });
+  return checkRendered(await loadAndRender(specArgs, { env: opts.env, cwd: ctx.cwd, name: opts.name }), {
+    cwd: ctx.cwd,
+    config: opts.config,
+  });
 }
 
 export async function runCheck(specArgs: string[], opts: CheckCommandOptions, ctx: CliContext): Promise<number> {

@@ -1,7 +1,7 @@
 import { access, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { loadApp, NimbusError } from '@nimbus/model';
-import { readSpecInputs } from '@nimbus/project';
+import { readSpecInputs, scoreFileReader } from '@nimbus/project';
 import { toYaml } from '@nimbus/render';
 import { type CliContext, note } from '../context.js';
 
@@ -65,7 +65,7 @@ export async function runInit(opts: InitOptions, ctx: CliContext): Promise<numbe
   let text: string;
   if (opts.fromScore && opts.fromScore.length > 0) {
     const inputs = await readSpecInputs(opts.fromScore, ctx.cwd);
-    const loaded = loadApp(inputs, { appName: opts.name });
+    const loaded = loadApp(inputs, { appName: opts.name, readFile: scoreFileReader(ctx.cwd) });
     text = `# Converted from ${opts.fromScore.join(', ')} by nimbus init\n${toYaml(loaded.spec)}`;
   } else {
     text = starterSpec(opts.name ?? defaultName(ctx.cwd));

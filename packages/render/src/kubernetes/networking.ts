@@ -12,7 +12,13 @@ export function service(app: ResolvedApp, svc: ResolvedService): KubeObject | un
     spec: {
       type: 'ClusterIP',
       selector: trafficSelector(app, svc),
-      ports: svc.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol })),
+      ports: svc.ports.map((p) => ({
+        name: p.name,
+        port: p.servicePort,
+        targetPort: p.name,
+        protocol: p.protocol,
+        ...(p.appProtocol === 'grpc' ? { appProtocol: 'grpc' } : {}),
+      })),
     },
   };
 }

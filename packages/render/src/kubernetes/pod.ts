@@ -1,5 +1,6 @@
 import { canonicalJson, contentHash } from '../hash.js';
 import type { ResolvedProbe, ResolvedService } from '../resolve.js';
+import { declaredMounts, declaredVolumes, extraContainers } from './extras.js';
 
 /** Name of the ConfigMap holding a service's config; the hash makes a change roll the pods. */
 export function configMapName(svc: ResolvedService): string | undefined {
@@ -23,8 +24,16 @@ export function configFileKeys(svc: ResolvedService): [string, string, string][]
   });
 }
 
+function probeAction(p: ResolvedProbe): Record<string, unknown> {
+  if (p.command) return { exec: { command: p.command } };
+  if (p.grpc) return { grpc: { port: p.port, ...(p.grpc !== true && p.grpc.service ? { service: p.grpc.service } : {}) } };
+  if (p.tcp) return { tcpSocket: { port: p.port } };
+  const httpHeaders = Object.entries(p.headers ?? {}).map(([name, value]) => ({ name, value }));
+  return { httpGet: { path: p.path, port: p.port, ...(httpHeaders.length ? { httpHeaders } : {}) } };
+}
+
 function probe(p: ResolvedProbe): Record<string, unknown> {
-  const action = p.command ? { exec: { command: p.command } } : { httpGet: { path: p.path, port: p.port } };
+  const action = probeAction(p);
   return {
     ...action,
     initialDelaySeconds: p.initialDelaySeconds,
@@ -49,11 +58,24 @@ export interface ContainerOverrides {
   withPorts: boolean;
 }
 
+/**
+ * The order of a container's variables: credentials read from resources'
+ * Secrets first (Kubernetes expands $(NAME) only to variables defined earlier
+ * in the list), then by name.
+ */
+export function envOrder(a: { name: string }, b: { name: string }): number {
+  const ac = a.name.startsWith('NIMBUS_SECRET_');
+  const bc = b.name.startsWith('NIMBUS_SECRET_');
+  if (ac !== bc) return ac ? -1 : 1;
+  return a.name < b.name ? -1 : 1;
+}
+
 function containerEnv(svc: ResolvedService): Record<string, unknown>[] {
   return [
+    ...svc.secretOutputs.map((r) => ({ name: r.env, valueFrom: { secretKeyRef: { name: r.secret, key: r.key } } })),
     ...svc.env.map(([name, value]) => ({ name, value })),
     ...svc.secretEnv.map(([name, ref]) => ({ name, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
-  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+  ].sort(envOrder);
 }
 
 /** A writable /tmp under a read-only root, and each config file mounted read-only at its path. */
@@ -61,6 +83,7 @@ function containerMounts(svc: ResolvedService): Record<string, unknown>[] {
   return [
     ...(svc.security.readOnlyRootFilesystem ? [{ name: 'tmp', mountPath: '/tmp' }] : []),
     ...configFileKeys(svc).map(([path, key]) => ({ name: 'config', mountPath: path, subPath: key, readOnly: true })),
+    ...declaredMounts(svc),
   ];
 }
 
@@ -116,18 +139,32 @@ export function restrictedContainerSecurityContext(readOnlyRootFilesystem = true
 }
 
 /** Pod-level settings shared by Deployments, Jobs and CronJobs. */
-export function podSpec(svc: ResolvedService, c: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+export function podSpec(
+  svc: ResolvedService,
+  c: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  // A Job's pod runs without the service's sidecars: a sidecar that never exits would keep it from completing.
+  options: { sidecars: boolean } = { sidecars: true },
+) {
   const cm = configMapName(svc);
   const volumes: Record<string, unknown>[] = [];
   if (svc.security.readOnlyRootFilesystem) volumes.push({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
   const files = configFileKeys(svc);
   if (cm && files.length) volumes.push({ name: 'config', configMap: { name: cm, items: files.map(([, key]) => ({ key, path: key })) } });
+  volumes.push(...declaredVolumes(svc));
+  const extras = extraContainers(svc);
+  const sidecars = options.sidecars ? extras.sidecars : [];
+  const initContainers = extras.initContainers;
+  // Extra containers keep a read-only root too; they need a /tmp of their own.
+  if ((sidecars.length || initContainers.length) && !volumes.some((v) => v.name === 'tmp'))
+    volumes.push({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
   return {
     serviceAccountName: svc.name,
     automountServiceAccountToken: svc.automountToken,
     enableServiceLinks: false,
     securityContext: restrictedPodSecurityContext(svc.security),
-    containers: [c],
+    containers: [c, ...sidecars],
+    initContainers: initContainers.length ? initContainers : undefined,
     volumes: volumes.length ? volumes : undefined,
     nodeSelector: Object.keys(svc.placement.nodeSelector).length ? svc.placement.nodeSelector : undefined,
     tolerations: svc.placement.tolerations.length ? svc.placement.tolerations : undefined,

@@ -3,7 +3,7 @@ import type { KubeObject } from '../object.js';
 import type { ResolvedApp, ResolvedJob, ResolvedService } from '../resolve.js';
 import { guardEnv, guardSidecar } from './guard.js';
 import { ANNOTATIONS, LABELS, meta, selectorLabels, serviceLabels, TRACK_LABEL } from './meta.js';
-import { configFileKeys, configHash, configMapName, container, podSpec } from './pod.js';
+import { configFileKeys, configHash, configMapName, container, envOrder, podSpec } from './pod.js';
 import { rolloutPolicy } from './rollout.js';
 
 export function serviceAccount(app: ResolvedApp, svc: ResolvedService): KubeObject {
@@ -31,7 +31,7 @@ export function configMap(app: ResolvedApp, svc: ResolvedService): KubeObject | 
 }
 
 function podAnnotations(svc: ResolvedService): Record<string, string> {
-  const a: Record<string, string> = {};
+  const a: Record<string, string> = { ...svc.spec.pod?.annotations };
   if (configMapName(svc)) a[ANNOTATIONS.configHash] = configHash(svc);
   if (svc.metrics) {
     a['prometheus.io/scrape'] = 'true';
@@ -39,6 +39,11 @@ function podAnnotations(svc: ResolvedService): Record<string, string> {
     a['prometheus.io/path'] = svc.metrics.path;
   }
   return a;
+}
+
+/** The pod with the guard sidecar last, when the service has one. */
+function withGuard(sidecar: Record<string, unknown> | undefined, pod: ReturnType<typeof podSpec>) {
+  return sidecar ? { ...pod, containers: [...pod.containers, sidecar] } : pod;
 }
 
 export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stable' | 'canary'): KubeObject {
@@ -49,11 +54,16 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
   // A service delivered progressively runs its pods as the stable track; the canary is made at deploy time.
   const progressive = !canary && svc.spec.rollout !== undefined;
   const podTrack = track ?? (progressive ? 'stable' : undefined);
-  const labels = { ...serviceLabels(app, version), [LABELS.name]: name, ...(podTrack ? { [TRACK_LABEL]: podTrack } : {}) };
+  const labels = {
+    ...svc.spec.pod?.labels,
+    ...serviceLabels(app, version),
+    [LABELS.name]: name,
+    ...(podTrack ? { [TRACK_LABEL]: podTrack } : {}),
+  };
   const selector = { ...selectorLabels(app, svc), [LABELS.name]: name };
   const c = container(version, { command: svc.spec.command, args: svc.spec.args, withProbes: true, withPorts: true });
   if (svc.guard?.mode === 'in-process') {
-    c.env = [...((c.env as { name: string }[] | undefined) ?? []), ...guardEnv(app, svc)].sort((a, b) => (a.name < b.name ? -1 : 1));
+    c.env = [...((c.env as { name: string }[] | undefined) ?? []), ...guardEnv(app, svc)].sort(envOrder);
   }
   const sidecar = guardSidecar(app, svc);
   const annotations = podAnnotations(svc);
@@ -72,19 +82,22 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } },
       template: {
         metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
-        spec: podSpec(svc, c, {
-          terminationGracePeriodSeconds: svc.terminationGracePeriodSeconds,
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: 'kubernetes.io/hostname',
-              whenUnsatisfiable: 'ScheduleAnyway',
-              labelSelector: { matchLabels: selector },
-            },
-          ],
-          // The guard sidecar sees the service's processes only in a shared process namespace.
-          ...(sidecar ? { shareProcessNamespace: true, containers: [c, sidecar] } : {}),
-        }),
+        spec: withGuard(
+          sidecar,
+          podSpec(svc, c, {
+            terminationGracePeriodSeconds: svc.terminationGracePeriodSeconds,
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: { matchLabels: selector },
+              },
+            ],
+            // The guard sidecar sees the service's processes only in a shared process namespace.
+            ...(sidecar ? { shareProcessNamespace: true } : {}),
+          }),
+        ),
       },
     },
   };
@@ -94,7 +107,7 @@ export function deployment(app: ResolvedApp, svc: ResolvedService, track?: 'stab
 export function adminJob(app: ResolvedApp, svc: ResolvedService, job: ResolvedJob): KubeObject {
   const labels = { ...serviceLabels(app, svc, job.schedule ? 'cronjob' : 'job'), 'app.kubernetes.io/name': `${svc.name}-${job.name}` };
   const c = container(svc, { command: job.spec.command, args: job.spec.args, withProbes: false, withPorts: false });
-  const pod = { metadata: { labels }, spec: podSpec(svc, c, { restartPolicy: 'Never' }) };
+  const pod = { metadata: { labels }, spec: podSpec(svc, c, { restartPolicy: 'Never' }, { sidecars: false }) };
   const jobSpec = {
     backoffLimit: job.spec.backoffLimit ?? 2,
     activeDeadlineSeconds: job.spec.activeDeadlineSeconds,

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { runChecks } from '@nimbus/check';
+import { type KubeObject, loadApp } from '@nimbus/model';
+import { renderApp } from '@nimbus/render';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const text = readFileSync(`${root}test/fixtures/specs/grpc-shop/nimbus.yaml`, 'utf8');
+const { objects } = renderApp(loadApp([{ file: 'nimbus.yaml', text }]).spec);
+const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject;
+type Container = Record<string, unknown> & { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[] };
+const pod = (name: string) =>
+  (find('Deployment', name).spec as { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } }).template;
+const containers = (name: string) => pod(name).spec.containers as Container[];
+
+describe('services as real workloads are written (grpc-shop fixture)', () => {
+  it('probes a gRPC port with the gRPC health protocol and scrapes no /metrics from it', () => {
+    const [cart] = containers('cart');
+    expect(cart?.readinessProbe).toMatchObject({ grpc: { port: 7070 } });
+    expect(cart?.livenessProbe).toMatchObject({ grpc: { port: 7070 } });
+    expect(pod('cart').metadata.annotations).toBeUndefined();
+    expect((find('Service', 'cart').spec as { ports: unknown[] }).ports).toEqual([
+      { name: 'grpc', appProtocol: 'grpc', port: 7070, protocol: 'TCP', targetPort: 'grpc' },
+    ]);
+  });
+
+  it('probes a plain TCP port by connecting, and HTTP probes send their headers', () => {
+    expect(containers('catalog')[0]?.readinessProbe).toMatchObject({ tcpSocket: { port: 'tcp' } });
+    expect(containers('frontend')[0]?.readinessProbe).toMatchObject({
+      httpGet: { path: '/_healthz', port: 'http', httpHeaders: [{ name: 'Cookie', value: 'session=probe' }] },
+    });
+  });
+
+  it('runs sidecars beside the service and init containers before it, hardened and sharing declared volumes', () => {
+    const [cart, shipper] = containers('cart');
+    expect(shipper).toMatchObject({
+      name: 'log-shipper',
+      securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      volumeMounts: [
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'vol-var-log-cart', mountPath: '/var/log/cart' },
+      ],
+    });
+    expect(cart?.volumeMounts).toEqual(
+      expect.arrayContaining([
+        { name: 'vol-etc-cart-tls', mountPath: '/etc/cart/tls', readOnly: true },
+        { name: 'vol-var-log-cart', mountPath: '/var/log/cart' },
+      ]),
+    );
+    expect(pod('cart').spec.initContainers).toEqual([expect.objectContaining({ name: 'wait-for-schema', args: ['--check'] })]);
+    expect(pod('cart').spec.volumes).toEqual(
+      expect.arrayContaining([
+        { name: 'vol-etc-cart-tls', secret: { secretName: 'cart-tls' } },
+        { name: 'vol-var-log-cart', emptyDir: { sizeLimit: '256Mi' } },
+      ]),
+    );
+  });
+
+  it("resolves other services' addresses, and credentials only as references to the resource's Secret", () => {
+    const env = Object.fromEntries((containers('frontend')[0]?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.CART_ADDR).toBe('cart:7070');
+    expect(env.CATALOG_URL).toBe('tcp://catalog:3550');
+    expect(env.DATABASE_URL).toBe(
+      'postgres://$(NIMBUS_SECRET_ORDERS_DB_USERNAME):$(NIMBUS_SECRET_ORDERS_DB_PASSWORD)@orders-db:5432/orders-db',
+    );
+    expect(env.NIMBUS_SECRET_ORDERS_DB_PASSWORD).toEqual({ secretKeyRef: { name: 'orders-db-credentials', key: 'password' } });
+    // Kubernetes expands $(NAME) only to variables defined earlier in the list.
+    const names = (containers('frontend')[0]?.env ?? []).map((e) => e.name);
+    expect(names.indexOf('NIMBUS_SECRET_ORDERS_DB_PASSWORD')).toBeLessThan(names.indexOf('DATABASE_URL'));
+  });
+
+  it('carries pod labels and annotations', () => {
+    expect(pod('frontend').metadata).toMatchObject({
+      labels: expect.objectContaining({ tier: 'web' }),
+      annotations: { 'team.example.com/owner': 'storefront' },
+    });
+  });
+
+  it('passes nimbus check with no error: restricted, schema-valid, no literal secret', () => {
+    const errors = runChecks(objects).filter((f) => f.severity === 'error');
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses a ${services.*} placeholder for a service not in dependsOn, at its own line', () => {
+    const broken = text.replace('dependsOn: [cart, catalog, orders-db]', 'dependsOn: [catalog, orders-db]');
+    expect(() => loadApp([{ file: 'nimbus.yaml', text: broken }])).toThrowError(
+      expect.objectContaining({
+        diagnostics: [
+          expect.objectContaining({
+            line: 12,
+            message: expect.stringContaining("uses 'cart' that the service does not list in dependsOn"),
+          }),
+        ],
+      }),
+    );
+  });
+});
