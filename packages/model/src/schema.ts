@@ -203,6 +203,15 @@ export const PlacementSchema = z
   .strictObject({
     nodeSelector: z.record(z.string(), z.string()).optional().describe('Node labels the pods must run on.'),
     tolerations: z.array(TolerationSchema).optional().describe('Node taints the pods tolerate.'),
+    affinity: z
+      .strictObject({
+        nodeAffinity: z.record(z.string(), z.unknown()).optional(),
+        podAffinity: z.record(z.string(), z.unknown()).optional(),
+        podAntiAffinity: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional()
+      .describe('Kubernetes affinity rules, as in a pod spec (nodeAffinity, podAffinity, podAntiAffinity).'),
+    priorityClassName: z.string().min(1).optional().describe('PriorityClass of the pods.'),
   })
   .describe('Which nodes the pods may run on.');
 
@@ -360,6 +369,35 @@ export const ServiceSchema = z
       .optional()
       .describe('Volumes mounted into the container, keyed by mount path.'),
     pod: PodSchema.optional(),
+    imagePullSecrets: z.array(dnsLabel('Secret name')).optional().describe('Secrets with credentials for private registries.'),
+    envFrom: z
+      .array(
+        z.union([
+          z.strictObject({ configMap: dnsLabel('ConfigMap name'), prefix: z.string().optional() }),
+          z.strictObject({ secret: dnsLabel('Secret name'), prefix: z.string().optional() }),
+        ]),
+      )
+      .optional()
+      .describe('Every key of an existing ConfigMap or Secret as environment variables.'),
+    stateful: z
+      .strictObject({
+        storage: z.string().regex(QUANTITY, "a Kubernetes quantity such as '10Gi'").describe('Size of each replica’s volume.'),
+        mountPath: z.string().startsWith('/').optional().describe('Where the volume is mounted; default /data.'),
+        storageClass: z.string().min(1).optional().describe('StorageClass of the volumes; default: the cluster’s default.'),
+        accessMode: z.enum(['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany']).optional(),
+      })
+      .optional()
+      .describe(
+        'Run as a StatefulSet: stable pod names, a volume per replica (kept when scaled down), a headless Service, ordered rollout, one replica unless `replicas` says more.',
+      ),
+    serviceType: z
+      .enum(['ClusterIP', 'NodePort', 'LoadBalancer'])
+      .optional()
+      .describe('Type of the Kubernetes Service; `LoadBalancer` asks the cloud for an external address.'),
+    serviceAnnotations: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe("Annotations of the Service (a cloud load balancer's settings, for instance)."),
   })
   .describe('One service of the app: a Deployment with its Service, policies and scaling.');
 

@@ -184,6 +184,67 @@ const placeholdersResolve: ServiceRule = ({ app, svc, name, base, ctx }) => {
   }
 };
 
+const PROBE_ACTIONS = ['path', 'command', 'grpc', 'tcp'] as const;
+const VOLUME_SOURCES = ['emptyDir', 'claim', 'configMap', 'secret'] as const;
+
+/** One action per probe. */
+const probesDoOneThing: ServiceRule = ({ svc, base, ctx }) => {
+  for (const kind of ['startup', 'liveness', 'readiness'] as const) {
+    const probe = svc.probes?.[kind];
+    const actions = probe ? PROBE_ACTIONS.filter((a) => probe[a] !== undefined) : [];
+    if (actions.length > 1)
+      ctx.at(
+        [...base, 'probes', kind],
+        'NIMBUS_SPEC_INVALID',
+        `a probe does one thing; this one sets ${actions.join(' and ')}`,
+        `keep one of ${PROBE_ACTIONS.join(', ')}`,
+      );
+  }
+};
+
+/** One source per volume; extra containers mount only declared volumes. */
+const volumesAreWellFormed: ServiceRule = ({ svc, base, ctx }) => {
+  for (const [path, v] of Object.entries(svc.volumes ?? {})) {
+    const sources = VOLUME_SOURCES.filter((k) => v[k] !== undefined);
+    if (sources.length !== 1)
+      ctx.at(
+        [...base, 'volumes', path],
+        'NIMBUS_SPEC_INVALID',
+        `volume '${path}' needs exactly one of ${VOLUME_SOURCES.join(', ')}${sources.length ? ` (it sets ${sources.join(' and ')})` : ''}`,
+      );
+  }
+  for (const group of ['sidecars', 'initContainers'] as const)
+    for (const [cName, c] of Object.entries(svc[group] ?? {}))
+      (c.volumes ?? []).forEach((path, i) => {
+        if (!(path in (svc.volumes ?? {})))
+          ctx.at(
+            [...base, group, cName, 'volumes', i],
+            'NIMBUS_SPEC_REFERENCE',
+            `'${path}' is not one of the service's volumes`,
+            `declare it under spec.services.<name>.volumes`,
+          );
+      });
+};
+
+/** A stateful service keeps its data per replica: no autoscaling, no canary twin. */
+const statefulIsConsistent: ServiceRule = ({ svc, base, ctx }) => {
+  if (!svc.stateful) return;
+  if (svc.autoscaling)
+    ctx.at(
+      [...base, 'autoscaling'],
+      'NIMBUS_SPEC_INVALID',
+      'a stateful service is scaled by `replicas`, not autoscaling',
+      'each replica owns a volume; set replicas deliberately',
+    );
+  if (svc.rollout || svc.traffic?.canary)
+    ctx.at(
+      [...base, svc.rollout ? 'rollout' : 'traffic'],
+      'NIMBUS_SPEC_INVALID',
+      'a stateful service rolls out in order, one pod at a time; canaries apply to stateless services',
+      'drop the rollout or canary settings',
+    );
+};
+
 /** The service rules, in the order their findings are reported. */
 const SERVICE_RULES: readonly ServiceRule[] = [
   needsImage,
@@ -194,6 +255,9 @@ const SERVICE_RULES: readonly ServiceRule[] = [
   dependenciesExist,
   envNamesAreUnique,
   placeholdersResolve,
+  probesDoOneThing,
+  volumesAreWellFormed,
+  statefulIsConsistent,
 ];
 
 function checkService(app: AppSpec, name: string, svc: ServiceSpec, ctx: ServiceContext): void {

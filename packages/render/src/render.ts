@@ -2,7 +2,7 @@ import type { AppSpec } from '@nimbus/model';
 import { namespace } from './kubernetes/namespace.js';
 import { defaultDenyPolicy, ingress, service, servicePolicy } from './kubernetes/networking.js';
 import { autoscaler, disruptionBudget } from './kubernetes/scaling.js';
-import { adminJob, configMap, deployment, serviceAccount } from './kubernetes/workload.js';
+import { adminJob, configMap, deployment, headlessService, serviceAccount, statefulSet } from './kubernetes/workload.js';
 import { httpRoute, trackServices } from './mesh/gateway-api.js';
 import { authorizationPolicy, destinationRule, ingressGateway, peerAuthentication, virtualService } from './mesh/istio.js';
 import { compareObjects, type KubeObject } from './object.js';
@@ -33,7 +33,8 @@ function serviceParts(app: ResolvedApp, svc: ResolvedService): Part[] {
   return [
     serviceAccount(app, svc),
     configMap(app, svc),
-    deployment(app, svc, canary ? 'stable' : undefined),
+    svc.spec.stateful ? statefulSet(app, svc) : deployment(app, svc, canary ? 'stable' : undefined),
+    svc.spec.stateful && headlessService(app, svc),
     canary && deployment(app, svc, 'canary'),
     ...meshParts(app, svc, canary),
     service(app, svc),

@@ -107,7 +107,12 @@ export interface ResolvedService {
   dependents: string[];
   metrics: { port: ResolvedPort; path: string } | undefined;
   terminationGracePeriodSeconds: number;
-  placement: { nodeSelector: Record<string, string>; tolerations: Record<string, unknown>[] };
+  placement: {
+    nodeSelector: Record<string, string>;
+    tolerations: Record<string, unknown>[];
+    affinity: Record<string, unknown> | undefined;
+    priorityClassName: string | undefined;
+  };
   automountToken: boolean;
   jobs: ResolvedJob[];
   /** The runtime guard, when turned on. */
@@ -246,7 +251,7 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     limits: quantities(NIMBUS_DEFAULTS.resources.limits, defaults.resources?.limits, svc.resources?.limits),
     probes: resolveProbes(svc, defaults.probes, ports),
     security,
-    replicas: svc.autoscaling ? undefined : (svc.replicas ?? NIMBUS_DEFAULTS.replicas),
+    replicas: replicasOf(svc),
     autoscaling: resolveAutoscaling(svc),
     dependsOnServices: deps.filter((d) => d in app.spec.services).sort(),
     dependsOnResources: deps
@@ -277,6 +282,12 @@ function uniqueSecretOutputs(values: string[], resources: Map<string, ResolvedRe
   const byEnv = new Map<string, SecretOutputRef>();
   for (const v of values) for (const ref of secretOutputsIn(v, resources)) byEnv.set(ref.env, ref);
   return [...byEnv.values()].sort((a, b) => (a.env < b.env ? -1 : 1));
+}
+
+/** None when an HPA owns the count; a stateful service starts with one replica (more are a decision about its data). */
+function replicasOf(svc: ServiceSpec): number | undefined {
+  if (svc.autoscaling) return undefined;
+  return svc.replicas ?? (svc.stateful ? 1 : NIMBUS_DEFAULTS.replicas);
 }
 
 function resolveExtras(
@@ -319,6 +330,8 @@ function resolvePlacement(svc: ServiceSpec, defaults: Defaults): ResolvedService
   return {
     nodeSelector: { ...defaults.placement?.nodeSelector, ...svc.placement?.nodeSelector },
     tolerations: [...(svc.placement?.tolerations ?? defaults.placement?.tolerations ?? [])],
+    affinity: svc.placement?.affinity ?? defaults.placement?.affinity,
+    priorityClassName: svc.placement?.priorityClassName ?? defaults.placement?.priorityClassName,
   };
 }
 

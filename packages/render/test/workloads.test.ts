@@ -76,13 +76,73 @@ describe('services as real workloads are written (grpc-shop fixture)', () => {
     });
   });
 
+  it('runs a stateful store as a StatefulSet: one replica, a claim per replica, a headless Service, ordered rollout', () => {
+    const set = find('StatefulSet', 'store') as KubeObject & { spec: Record<string, unknown> };
+    expect(find('Deployment', 'store')).toBeUndefined();
+    expect(set.spec).toMatchObject({
+      replicas: 1,
+      serviceName: 'store-headless',
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate' },
+      volumeClaimTemplates: [
+        { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } } } },
+      ],
+    });
+    const [store] = (set.spec.template as { spec: { containers: Container[] } }).spec.containers;
+    expect(store?.volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/var/lib/store' }]));
+    expect(find('Service', 'store-headless').spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    // One replica and a budget that still lets a node drain.
+    expect(find('PodDisruptionBudget', 'store').spec).toMatchObject({ maxUnavailable: 1 });
+  });
+
+  it('opens a LoadBalancer Service with its annotations to clients outside the cluster', () => {
+    const svc = find('Service', 'gateway');
+    expect(svc.spec).toMatchObject({ type: 'LoadBalancer' });
+    expect(svc.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' });
+    const rules = (find('NetworkPolicy', 'gateway').spec as { ingress: { from?: unknown; ports: unknown }[] }).ingress;
+    expect(rules).toContainEqual({ ports: [{ port: 8443, protocol: 'TCP' }] });
+  });
+
+  it('takes envFrom, image pull secrets, affinity and a priority class', () => {
+    const spec = pod('gateway').spec;
+    expect(spec).toMatchObject({
+      imagePullSecrets: [{ name: 'registry-credentials' }],
+      priorityClassName: 'edge-critical',
+      affinity: { nodeAffinity: expect.any(Object) },
+    });
+    expect(containers('gateway')[0]?.envFrom).toEqual([
+      { configMapRef: { name: 'gateway-settings' } },
+      { secretRef: { name: 'gateway-keys' }, prefix: 'KEY_' },
+    ]);
+  });
+
+  it('refuses what a stateful service cannot do, and a probe or volume that says two things', () => {
+    const bad = text
+      .replace('stateful: { storage: 2Gi, mountPath: /var/lib/store }', 'stateful: { storage: 2Gi }\n      autoscaling: { min: 1, max: 3 }')
+      .replace('/etc/cart/tls: { secret: cart-tls }', '/etc/cart/tls: { secret: cart-tls, claim: certs }')
+      .replace('liveness: { path: /_healthz }', 'liveness: { path: /_healthz, tcp: true }');
+    let messages: string[] = [];
+    try {
+      loadApp([{ file: 'nimbus.yaml', text: bad }]);
+    } catch (err) {
+      messages = (err as { diagnostics: { message: string }[] }).diagnostics.map((d) => d.message);
+    }
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('a stateful service is scaled by `replicas`'),
+        expect.stringContaining("volume '/etc/cart/tls' needs exactly one of"),
+        expect.stringContaining('a probe does one thing'),
+      ]),
+    );
+  });
+
   it('passes nimbus check with no error: restricted, schema-valid, no literal secret', () => {
     const errors = runChecks(objects).filter((f) => f.severity === 'error');
     expect(errors).toEqual([]);
   });
 
   it('refuses a ${services.*} placeholder for a service not in dependsOn, at its own line', () => {
-    const broken = text.replace('dependsOn: [cart, catalog, orders-db]', 'dependsOn: [catalog, orders-db]');
+    const broken = text.replace('dependsOn: [cart, catalog, orders-db, store]', 'dependsOn: [catalog, orders-db, store]');
     expect(() => loadApp([{ file: 'nimbus.yaml', text: broken }])).toThrowError(
       expect.objectContaining({
         diagnostics: [

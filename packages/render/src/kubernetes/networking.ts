@@ -8,9 +8,9 @@ export function service(app: ResolvedApp, svc: ResolvedService): KubeObject | un
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(app, svc.name, serviceLabels(app, svc)),
+    metadata: meta(app, svc.name, serviceLabels(app, svc), svc.spec.serviceAnnotations),
     spec: {
-      type: 'ClusterIP',
+      type: svc.spec.serviceType ?? 'ClusterIP',
       selector: trafficSelector(app, svc),
       ports: svc.ports.map((p) => ({
         name: p.name,
@@ -87,6 +87,9 @@ function ingressRulesOf(app: ResolvedApp, svc: ResolvedService): Record<string, 
   }
   const exposed = svc.spec.expose ? exposedPort(svc) : undefined;
   if (exposed) rules.push({ from: [namespacePeer(app.ingressControllerNamespace)], ports: portsOf([exposed]) });
+  // A LoadBalancer or NodePort Service brings clients from outside the cluster, whose addresses no rule can list.
+  if (svc.spec.serviceType === 'LoadBalancer' || svc.spec.serviceType === 'NodePort')
+    rules.push({ ports: portsOf(svc.ports.filter((p) => p !== svc.metrics?.port || svc.ports.indexOf(p) === 0)) });
   if (svc.metrics) rules.push({ from: [namespacePeer(app.scraperNamespace)], ports: portsOf([svc.metrics.port]) });
   if (svc.guard?.mode === 'sidecar')
     rules.push({ from: [namespacePeer(app.scraperNamespace)], ports: [{ port: GUARD_PORT, protocol: 'TCP' }] });

@@ -78,6 +78,17 @@ function containerEnv(svc: ResolvedService): Record<string, unknown>[] {
   ].sort(envOrder);
 }
 
+/** The service's own config, then the ConfigMaps and Secrets it takes whole. */
+function envSources(svc: ResolvedService, cm: string | undefined): Record<string, unknown>[] | undefined {
+  const own = cm && svc.configData.length ? [{ configMapRef: { name: cm } }] : [];
+  const declared = (svc.spec.envFrom ?? []).map((e) => ({
+    ...('configMap' in e ? { configMapRef: { name: e.configMap } } : { secretRef: { name: e.secret } }),
+    ...(e.prefix ? { prefix: e.prefix } : {}),
+  }));
+  const all = [...own, ...declared];
+  return all.length ? all : undefined;
+}
+
 /** A writable /tmp under a read-only root, and each config file mounted read-only at its path. */
 function containerMounts(svc: ResolvedService): Record<string, unknown>[] {
   return [
@@ -103,7 +114,7 @@ export function container(svc: ResolvedService, o: ContainerOverrides): Record<s
     ports:
       o.withPorts && svc.ports.length ? svc.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) : undefined,
     env: env.length ? env : undefined,
-    envFrom: cm && svc.configData.length ? [{ configMapRef: { name: cm } }] : undefined,
+    envFrom: envSources(svc, cm),
     resources: resources.requests || resources.limits ? resources : undefined,
     startupProbe: probes.startup && probe(probes.startup),
     livenessProbe: probes.liveness && probe(probes.liveness),
@@ -168,6 +179,9 @@ export function podSpec(
     volumes: volumes.length ? volumes : undefined,
     nodeSelector: Object.keys(svc.placement.nodeSelector).length ? svc.placement.nodeSelector : undefined,
     tolerations: svc.placement.tolerations.length ? svc.placement.tolerations : undefined,
+    affinity: svc.placement.affinity,
+    priorityClassName: svc.placement.priorityClassName,
+    imagePullSecrets: svc.spec.imagePullSecrets?.map((name) => ({ name })),
     ...extra,
   };
 }

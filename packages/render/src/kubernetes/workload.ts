@@ -141,3 +141,65 @@ function boundedName(base: string, suffix: string): string {
   const room = 63 - suffix.length - 1;
   return `${base.length > room ? base.slice(0, room).replace(/-+$/, '') : base}-${suffix}`;
 }
+
+/** The per-replica volume of a stateful service. */
+const DATA_VOLUME = 'data';
+
+/**
+ * A stateful service: the same pod as a Deployment's, run by a StatefulSet
+ * with a volume claim per replica, a headless Service for stable pod names,
+ * ordered start and rollout, and claims kept when the set shrinks or goes.
+ */
+export function statefulSet(app: ResolvedApp, svc: ResolvedService): KubeObject {
+  const stateful = svc.spec.stateful as NonNullable<ResolvedService['spec']['stateful']>;
+  const d = deployment(app, svc) as KubeObject & {
+    spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } };
+  };
+  const { strategy: _strategy, ...spec } = d.spec;
+  const [main, ...rest] = d.spec.template.spec.containers;
+  const mounts = [
+    ...(((main as { volumeMounts?: unknown[] }).volumeMounts ?? []) as unknown[]),
+    { name: DATA_VOLUME, mountPath: stateful.mountPath ?? '/data' },
+  ];
+  return {
+    ...d,
+    kind: 'StatefulSet',
+    spec: {
+      ...spec,
+      serviceName: headlessName(svc),
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate' },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      template: { ...d.spec.template, spec: { ...d.spec.template.spec, containers: [{ ...main, volumeMounts: mounts }, ...rest] } },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: DATA_VOLUME },
+          spec: {
+            accessModes: [stateful.accessMode ?? 'ReadWriteOnce'],
+            ...(stateful.storageClass ? { storageClassName: stateful.storageClass } : {}),
+            resources: { requests: { storage: stateful.storage } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The governing Service of a StatefulSet: pod-name DNS records (NAME-0.NAME-headless), ready or not. */
+export const headlessName = (svc: ResolvedService) => `${svc.name}-headless`;
+
+export function headlessService(app: ResolvedApp, svc: ResolvedService): KubeObject {
+  const labels = serviceLabels(app, svc);
+  const selector = { ...selectorLabels(app, svc), [LABELS.name]: svc.name };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(app, headlessName(svc), labels),
+    spec: {
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+      selector,
+      ports: svc.ports.map((p) => ({ name: p.name, port: p.servicePort, targetPort: p.name, protocol: p.protocol })),
+    },
+  };
+}
