@@ -269,6 +269,7 @@ spec:
     web:
       image: ${image}
       ports: [{ port: 8080 }]
+      sdk: true
       replicas: 2
       resources: { requests: { cpu: 10m, memory: 32Mi }, limits: { memory: 128Mi } }
       env: { BEHAVIOUR: ${behaviour}, VERSION: ${version} }

@@ -359,6 +359,12 @@ export const ServiceSchema = z
       ])
       .optional()
       .describe('Where Prometheus scrapes the service; `false` when it exposes no metrics.'),
+    sdk: z
+      .boolean()
+      .optional()
+      .describe(
+        "Whether the service serves the Nimbus runtime SDK's /health, /ready and /metrics. Detected from the build context (a dependency on @nimbus/runtime) when not set; without the SDK, probes connect by TCP and nothing is scraped unless `probes` or `metrics` say so.",
+      ),
     sidecars: z.record(dnsLabel('container name'), ContainerSchema).optional().describe('Containers running beside the service.'),
     initContainers: z
       .record(dnsLabel('container name'), ContainerSchema)

@@ -64,3 +64,27 @@ export function structuredLogEvidence(spec: AppSpec, specDir: string): { score: 
     detail: `${found.length} of ${services.length} services depend on a JSON logger: ${found.join(', ')}`,
   };
 }
+
+/** The runtime SDK a build context depends on, by the manifest that names it. */
+const SDK_PACKAGE = '@nimbus/runtime';
+
+/**
+ * The services whose build context depends on the Nimbus runtime SDK (its
+ * package.json names @nimbus/runtime): they serve /health, /ready and
+ * /metrics, so Nimbus probes and scrapes them there.
+ */
+export function sdkServices(spec: AppSpec, specDir: string): Set<string> {
+  const out = new Set<string>();
+  for (const [name, svc] of Object.entries(spec.spec.services)) {
+    if (!svc.build) continue;
+    const file = join(specDir, svc.build.context, 'package.json');
+    if (!existsSync(file)) continue;
+    try {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> };
+      if (pkg.dependencies?.[SDK_PACKAGE]) out.add(name);
+    } catch {
+      // An unreadable package.json shows nothing; the build reports it.
+    }
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 export { readAdvisories } from './advisories.js';
-export { inspectBuildContexts, structuredLogEvidence } from './build-contexts.js';
+export { inspectBuildContexts, sdkServices, structuredLogEvidence } from './build-contexts.js';
 export { type CheckResult, checkFiles } from './check-files.js';
 export { readCheckConfig } from './check-settings.js';
 export {

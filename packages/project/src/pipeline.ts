@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { computeScorecard, reviewTwelveFactors, runChecks } from '@nimbus/check';
 import { type AppSpec, loadApp } from '@nimbus/model';
 import { type RenderResult, renderApp } from '@nimbus/render';
-import { structuredLogEvidence } from './build-contexts.js';
+import { sdkServices, structuredLogEvidence } from './build-contexts.js';
 import { type CheckResult, lintDockerfiles } from './check-files.js';
 import { readCheckConfig } from './check-settings.js';
 import { readSpecInputs, resolveSpecPaths, scoreFileReader } from './files.js';
@@ -22,7 +22,8 @@ export type Rendered = RenderResult & { spec: AppSpec; environment: string | und
 /** Loads the spec files (a directory's nimbus.yaml or Score files, or those named) and renders them. */
 export async function loadAndRender(specArgs: readonly string[], opts: LoadOptions): Promise<Rendered> {
   const { spec, environment, files } = await loadSpec(specArgs, opts);
-  return { ...renderApp(spec, { imageTag: opts.imageTag }), spec, environment, files };
+  const specDir = dirname(resolve(opts.cwd, files[0] ?? '.'));
+  return { ...renderApp(spec, { imageTag: opts.imageTag, sdkServices: sdkServices(spec, specDir) }), spec, environment, files };
 }
 
 /** Loads the spec only (build, up, down need no rendered objects). */

@@ -156,6 +156,8 @@ export interface ResolveOptions {
   images?: Readonly<Record<string, string>>;
   /** Tag for every built service's image (CI passes the commit SHA). */
   imageTag?: string;
+  /** Services whose build context shows the Nimbus runtime SDK (the caller looks; a service's own `sdk` wins). */
+  sdkServices?: ReadonlySet<string>;
 }
 
 /** The repository a service's image lives in: its own image's, or `<registry>/<app>-<service>` for built ones. */
@@ -186,6 +188,7 @@ export function resolveApp(app: AppSpec, options: ResolveOptions = {}): Resolved
     resolveService(app, name, body.services[name] as ServiceSpec, {
       resourceMap,
       dependents: [...new Set(dependents.get(name) ?? [])].sort(),
+      sdk: usesSdk(body, name, options.sdkServices),
       image:
         options.images?.[name] ??
         (options.imageTag && body.services[name]?.build
@@ -215,6 +218,8 @@ export function resolveApp(app: AppSpec, options: ResolveOptions = {}): Resolved
 }
 
 interface ServiceContext {
+  /** Whether the service serves the runtime SDK's endpoints. */
+  sdk: boolean;
   resourceMap: Map<string, ResolvedResource>;
   dependents: string[];
   image: string | undefined;
@@ -233,7 +238,7 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     .map(([k, v]): [string, string] => [k, substitutePlaceholders(String(v), { app, resources: ctx.resourceMap }, [])])
     .sort(byKey);
 
-  const metrics = resolveMetrics(svc, defaults, ports);
+  const metrics = resolveMetrics(svc, defaults, ports, ctx.sdk);
   if (metrics && !ports.some((p) => p.port === metrics.port.port)) ports.push(metrics.port);
 
   const security = { ...NIMBUS_DEFAULTS.securityContext, ...defaults.securityContext, ...svc.securityContext };
@@ -249,7 +254,7 @@ function resolveService(app: AppSpec, name: string, svc: ServiceSpec, ctx: Servi
     configFiles: Object.entries(svc.config?.files ?? {}).sort(byKey),
     requests: quantities(NIMBUS_DEFAULTS.resources.requests, defaults.resources?.requests, svc.resources?.requests),
     limits: quantities(NIMBUS_DEFAULTS.resources.limits, defaults.resources?.limits, svc.resources?.limits),
-    probes: resolveProbes(svc, defaults.probes, ports),
+    probes: resolveProbes(svc, defaults.probes, ports, ctx.sdk),
     security,
     replicas: replicasOf(svc),
     autoscaling: resolveAutoscaling(svc),
@@ -284,6 +289,14 @@ function uniqueSecretOutputs(values: string[], resources: Map<string, ResolvedRe
   return [...byEnv.values()].sort((a, b) => (a.env < b.env ? -1 : 1));
 }
 
+/** Declared, detected in the build context, or implied by the in-process guard (which runs on the SDK). */
+function usesSdk(body: AppSpec['spec'], name: string, detected: ReadonlySet<string> | undefined): boolean {
+  const svc = body.services[name];
+  if (svc?.sdk !== undefined) return svc.sdk;
+  const guard = svc?.security?.guard ?? body.defaults?.security?.guard;
+  return detected?.has(name) === true || guard?.mode === 'in-process';
+}
+
 /** None when an HPA owns the count; a stateful service starts with one replica (more are a decision about its data). */
 function replicasOf(svc: ServiceSpec): number | undefined {
   if (svc.autoscaling) return undefined;
@@ -312,11 +325,12 @@ function resolveGuard(svc: ServiceSpec, defaults: Defaults): ResolvedGuard | und
 type Defaults = NonNullable<AppSpec['spec']['defaults']>;
 
 /** Where Prometheus scrapes the service, when it has metrics: the spec's port (added when not declared) or the first. */
-function resolveMetrics(svc: ServiceSpec, defaults: Defaults, ports: ResolvedPort[]): ResolvedService['metrics'] {
+function resolveMetrics(svc: ServiceSpec, defaults: Defaults, ports: ResolvedPort[], sdk: boolean): ResolvedService['metrics'] {
   const spec = svc.metrics === false ? undefined : { ...defaults.metrics, ...svc.metrics };
   if (!spec || (ports.length === 0 && spec.port === undefined)) return undefined;
-  // Scraped by default only where HTTP is spoken: a gRPC or TCP port never answers GET /metrics.
-  if (svc.metrics === undefined && spec.port === undefined && ports[0]?.appProtocol !== 'http') return undefined;
+  // Scraped unasked only where the SDK serves /metrics over HTTP: another image, or a gRPC or TCP port, never answers it.
+  const asked = svc.metrics !== undefined || defaults.metrics !== undefined;
+  if (!asked && (!sdk || ports[0]?.appProtocol !== 'http')) return undefined;
   return { port: metricsPort(ports, spec.port), path: spec.path ?? NIMBUS_DEFAULTS.metricsPath };
 }
 
@@ -356,14 +370,21 @@ function quantities(...layers: (Record<string, string | number | null | undefine
 const PROBE_ACTIONS = ['command', 'grpc', 'tcp', 'path'] as const;
 const hasAction = (p: ProbeSpec | undefined) => p !== undefined && PROBE_ACTIONS.some((a) => p[a] !== undefined);
 
-/** Nimbus's default probe for a service, by what its first port speaks: the SDK's HTTP endpoints, gRPC health, or a TCP connect. */
-function defaultProbe(kind: 'startup' | 'liveness' | 'readiness', ports: ResolvedPort[]): ProbeSpec | undefined {
+/**
+ * Nimbus's default probe for a service, by what it serves: the SDK's HTTP
+ * endpoints when it uses the SDK, gRPC health on a gRPC port, else a TCP
+ * connect to the first TCP port for startup and readiness (never an endpoint
+ * an ordinary image lacks).
+ */
+function defaultProbe(kind: 'startup' | 'liveness' | 'readiness', ports: ResolvedPort[], sdk: boolean): ProbeSpec | undefined {
   const first = ports.find((p) => p.protocol === 'TCP');
   if (!first) return undefined;
   const { path: _path, ...timing } = NIMBUS_DEFAULTS.probes[kind];
   if (first.appProtocol === 'grpc') return { ...timing, grpc: true, port: first.port };
-  if (first.appProtocol === 'tcp') return { ...timing, tcp: true, port: first.name };
-  return NIMBUS_DEFAULTS.probes[kind];
+  if (first.appProtocol === 'http' && sdk) return NIMBUS_DEFAULTS.probes[kind];
+  // A port that accepts connections says the process started and can take traffic; it says nothing about
+  // being stuck, so no liveness probe restarts pods on that guess.
+  return kind === 'liveness' ? undefined : { ...timing, tcp: true, port: first.name };
 }
 
 /**
@@ -376,10 +397,11 @@ function resolveProbe(
   own: ProbeSpec | false | undefined,
   app: ProbeSpec | false | undefined,
   ports: ResolvedPort[],
+  sdk: boolean,
 ): ResolvedProbe | undefined {
   if (own === false || (own === undefined && app === false)) return undefined;
   const appLayer = app === false ? undefined : app;
-  const base = defaultProbe(kind, ports);
+  const base = defaultProbe(kind, ports, sdk);
   const actionFrom = [own, appLayer, base].find(hasAction);
   if (!actionFrom) return undefined;
   const merged: ResolvedProbe = { ...base, ...appLayer, ...own };
@@ -395,10 +417,15 @@ function withProbePort(probe: ResolvedProbe, ports: ResolvedPort[]): ResolvedPro
   return { ...probe, port: probe.grpc && typeof port === 'string' ? (ports.find((p) => p.name === port)?.port ?? port) : port };
 }
 
-function resolveProbes(svc: ServiceSpec, appDefaults: ServiceSpec['probes'], ports: ResolvedPort[]): ResolvedService['probes'] {
+function resolveProbes(
+  svc: ServiceSpec,
+  appDefaults: ServiceSpec['probes'],
+  ports: ResolvedPort[],
+  sdk: boolean,
+): ResolvedService['probes'] {
   const out: ResolvedService['probes'] = {};
   for (const kind of ['startup', 'liveness', 'readiness'] as const) {
-    const probe = resolveProbe(kind, svc.probes?.[kind], appDefaults?.[kind], ports);
+    const probe = resolveProbe(kind, svc.probes?.[kind], appDefaults?.[kind], ports, sdk);
     if (probe) out[kind] = probe;
   }
   return out;

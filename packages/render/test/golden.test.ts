@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadApp } from '@nimbus/model';
+import { sdkServices } from '@nimbus/project';
 import { bundleFiles, renderApp, renderArtifacts } from '@nimbus/render';
 import { describe, expect, it } from 'vitest';
 
@@ -29,8 +30,13 @@ describe('golden bundles', () => {
     it(`${c.name} renders exactly its golden files`, () => {
       const inputs = c.files.map((file) => ({ file, text: readFileSync(join(root, file), 'utf8') }));
       const app = loadApp(inputs, { environment: c.env });
-      const artifacts = renderArtifacts(app.spec, { specPath: c.files[0] }).map((f) => ({ ...f, path: `artifacts/${f.path}` }));
-      const files = [...bundleFiles(renderApp(app.spec).objects), ...artifacts];
+      // As the CLI renders: services whose build context uses the runtime SDK are probed and scraped there.
+      const sdk = sdkServices(app.spec, dirname(join(root, c.files[0] as string)));
+      const artifacts = renderArtifacts(app.spec, { specPath: c.files[0], sdkServices: sdk }).map((f) => ({
+        ...f,
+        path: `artifacts/${f.path}`,
+      }));
+      const files = [...bundleFiles(renderApp(app.spec, { sdkServices: sdk }).objects), ...artifacts];
       const dir = join(root, 'test/golden', c.name);
       if (update) {
         rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,14 @@
-import { relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { NimbusError } from '@nimbus/model';
-import { checkRendered, inspectBuildContexts, loadAndRender, type Rendered, writeFilesAtomically, writeOutputFile } from '@nimbus/project';
+import {
+  checkRendered,
+  inspectBuildContexts,
+  loadAndRender,
+  type Rendered,
+  sdkServices,
+  writeFilesAtomically,
+  writeOutputFile,
+} from '@nimbus/project';
 import { bundleFiles, objectsToJson, objectsToYaml, renderArtifacts } from '@nimbus/render';
 import { type CliContext, note } from '../context.js';
 import { REPORT_GENERATOR, renderReportHtml } from '../report/html.js';
@@ -25,6 +33,7 @@ async function writeArtifacts(result: Rendered, dir: string, ctx: CliContext, fo
   const files = renderArtifacts(result.spec, {
     specPath: relative(ctx.cwd, resolve(ctx.cwd, specFile)) || 'nimbus.yaml',
     buildContexts: inspectBuildContexts(result.spec, specFile, ctx.cwd),
+    sdkServices: sdkServices(result.spec, dirname(resolve(ctx.cwd, specFile))),
   });
   await writeFilesAtomically(resolve(ctx.cwd, dir), files, { force, shared: true, record: ARTIFACTS_RECORD });
   ctx.stderr.write(`wrote ${files.length} artifacts to ${dir}${files.length ? `: ${files.map((f) => f.path).join(', ')}` : ''}\n`);

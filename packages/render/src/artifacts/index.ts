@@ -13,6 +13,8 @@ export interface ArtifactOptions {
   specPath?: string;
   /** Build contexts the CLI inspected, by service, for generated Dockerfiles. */
   buildContexts?: Readonly<Record<string, BuildContextInfo>>;
+  /** Services that use the runtime SDK, as for renderApp (dashboards and alerts cover the scraped ones). */
+  sdkServices?: ReadonlySet<string>;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ArtifactOptions {
  * Argo CD Application, the CI workflow, generated Dockerfiles. Pure.
  */
 export function renderArtifacts(spec: AppSpec, options: ArtifactOptions = {}): RenderedFile[] {
-  const app = resolveApp(spec);
+  const app = resolveApp(spec, { sdkServices: options.sdkServices });
   const files: RenderedFile[] = [];
   const application = argoApplication(app);
   if (application) files.push({ path: 'argocd/application.yaml', content: toYaml(application) });
