@@ -26,9 +26,14 @@ describe('startOrder', () => {
     expect(order).toHaveLength(4);
   });
 
-  it('reports a dependency cycle instead of looping', () => {
-    expect(() => startOrder(app('    a: { image: a:1, dependsOn: [b] }\n    b: { image: b:1, dependsOn: [a] }\n').services)).toThrow(
-      /dependency cycle: a -> b -> a/,
-    );
+  it('reports a dependency cycle instead of looping (the loader refuses one first, at its line)', () => {
+    expect(() => app('    a: { image: a:1, dependsOn: [b] }\n    b: { image: b:1, dependsOn: [a] }\n')).toThrow(/cycle/);
+    const cyclic = {
+      apiVersion: 'nimbus.dev/v1alpha1',
+      kind: 'App',
+      metadata: { name: 'a' },
+      spec: { services: { a: { image: 'a:1', dependsOn: ['b'] }, b: { image: 'b:1', dependsOn: ['a'] } } },
+    } as Parameters<typeof resolveApp>[0];
+    expect(() => startOrder(resolveApp(cyclic).services)).toThrow(/dependency cycle: a -> b -> a/);
   });
 });

@@ -133,8 +133,42 @@ export function loadApp(inputs: readonly SpecInput[], options: LoadOptions = {})
   let spec = validated(raw, locate);
   let finalLocate = locate;
   if (options.environment !== undefined) ({ spec, locate: finalLocate } = withEnvironment(spec, options.environment, apps[0], locate));
-  throwIfAny(checkSemantics(spec, finalLocate));
+  // Every environment is judged on every load, not only the one deployed: a broken prod overlay shows up in dev's CI.
+  throwIfAny(distinct([...checkSemantics(spec, finalLocate), ...otherEnvironmentProblems(spec, options.environment, apps[0], locate)]));
   return { spec, environment: options.environment, files: inputs.map((i) => i.file ?? '<stdin>') };
+}
+
+/** The problems of each declared environment not selected, each located in its overlay. */
+function otherEnvironmentProblems(
+  spec: AppSpec,
+  selected: string | undefined,
+  appDoc: SourceDocument | undefined,
+  locate: Locate,
+): Diagnostic[] {
+  const chosen = new Set((selected ?? '').split(',').map((n) => n.trim()));
+  const out: Diagnostic[] = [];
+  for (const name of Object.keys(spec.spec.environments ?? {})) {
+    if (chosen.has(name)) continue;
+    try {
+      const env = withEnvironment(spec, name, appDoc, locate);
+      out.push(...checkSemantics(env.spec, env.locate));
+    } catch (err) {
+      if (!(err instanceof NimbusError)) throw err;
+      out.push(...(err.diagnostics.length ? err.diagnostics : [{ ...err.location, code: err.code, message: err.message }]));
+    }
+  }
+  return out;
+}
+
+/** One problem of the base spec reached through several environments is one problem. */
+function distinct(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.column}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function assemble(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cronProblem, isTimeZone } from './cron.js';
 
 /**
  * The Nimbus app spec, `nimbus.dev/v1alpha1`. This schema is the single source
@@ -130,7 +131,10 @@ export const ExposeSchema = z
       .describe('Public host name.'),
     path: z.string().startsWith('/').optional().describe('Path prefix; defaults to `/`.'),
     pathType: z.enum(['Prefix', 'Exact', 'ImplementationSpecific']).optional(),
-    port: z.union([z.number().int(), z.string()]).optional().describe('Service port to route to; defaults to the first.'),
+    port: z
+      .union([z.number().int().min(1).max(65535), z.string()])
+      .optional()
+      .describe('Service port to route to; defaults to the first.'),
     tls: z
       .strictObject({ secretName: dnsLabel('TLS secret name') })
       .optional()
@@ -149,8 +153,19 @@ export const JobSchema = z
   .describe('A one-off admin process run as a Job with the service image and config.');
 
 export const CronJobSchema = JobSchema.extend({
-  schedule: z.string().min(1).describe('Cron schedule, e.g. `0 3 * * *`.'),
-  timeZone: z.string().optional(),
+  schedule: z
+    .string()
+    .min(1)
+    .superRefine((v, ctx) => {
+      const problem = cronProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a cron schedule: ${problem}` });
+    })
+    .describe('Cron schedule, e.g. `0 3 * * *`.'),
+  timeZone: z
+    .string()
+    .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin or UTC')
+    .optional()
+    .describe('IANA time zone of the schedule; default: the controller manager’s.'),
   concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).optional(),
   suspend: z.boolean().optional(),
 }).describe('A recurring admin process run as a CronJob.');
@@ -354,7 +369,10 @@ export const ServiceSchema = z
     traffic: TrafficSchema.optional(),
     metrics: z
       .union([
-        z.strictObject({ port: z.union([z.number().int(), z.string()]).optional(), path: z.string().startsWith('/').optional() }),
+        z.strictObject({
+          port: z.union([z.number().int().min(1).max(65535), z.string()]).optional(),
+          path: z.string().startsWith('/').optional(),
+        }),
         z.literal(false),
       ])
       .optional()
@@ -433,7 +451,10 @@ export const DefaultsSchema = z
     terminationGracePeriodSeconds: z.number().int().min(0).optional(),
     placement: PlacementSchema.optional().describe("Node placement of every service's pods; a service's own node labels add to these."),
     metrics: z
-      .strictObject({ port: z.union([z.number().int(), z.string()]).optional(), path: z.string().startsWith('/').optional() })
+      .strictObject({
+        port: z.union([z.number().int().min(1).max(65535), z.string()]).optional(),
+        path: z.string().startsWith('/').optional(),
+      })
       .optional(),
   })
   .describe("App-wide defaults that override Nimbus's own for every service.");

@@ -7,6 +7,25 @@ import type { PathSegment } from './yaml-source.js';
 type Locate = (path: readonly PathSegment[]) => SourceLocation;
 
 /** Cross-field rules the schema alone cannot express. Every problem is reported, none stops the others. */
+/** Each cycle of services through dependsOn once, starting at its alphabetically first service. */
+export function dependencyCycles(services: Readonly<Record<string, { dependsOn?: readonly string[] }>>): string[][] {
+  const cycles = new Map<string, string[]>();
+  const visit = (name: string, trail: string[]) => {
+    const at = trail.indexOf(name);
+    if (at >= 0) {
+      const cycle = trail.slice(at);
+      const start = cycle.indexOf([...cycle].sort()[0] as string);
+      const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+      cycles.set(rotated.join('>'), rotated);
+      return;
+    }
+    if (trail.length > 64) return;
+    for (const dep of services[name]?.dependsOn ?? []) if (dep in services && dep !== name) visit(dep, [...trail, name]);
+  };
+  for (const name of Object.keys(services).sort()) visit(name, []);
+  return [...cycles.values()];
+}
+
 export function checkSemantics(app: AppSpec, locate: Locate): Diagnostic[] {
   const out: Diagnostic[] = [];
   const services = app.spec.services;
@@ -48,6 +67,13 @@ export function checkSemantics(app: AppSpec, locate: Locate): Diagnostic[] {
   for (const [name, svc] of Object.entries(services)) {
     checkService(app, name, svc, { serviceNames, resourceNames, resolved, at });
   }
+  for (const cycle of dependencyCycles(services))
+    at(
+      ['spec', 'services', cycle[0] as string, 'dependsOn'],
+      'NIMBUS_SPEC_REFERENCE',
+      `services depend on each other in a cycle: ${[...cycle, cycle[0]].join(' → ')}`,
+      'nimbus up starts dependencies first and NetworkPolicies follow dependsOn; one of them should not list the other',
+    );
   return out;
 }
 

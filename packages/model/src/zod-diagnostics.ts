@@ -34,6 +34,14 @@ function objectShapesAt(schema: AnySchema, path: readonly PathSegment[]): Record
   return [];
 }
 
+/** Where a key misplaced at `path` belongs: a field of one of the objects just below (`spec.services` for a top-level `services`). */
+function nestedPlace(schema: AnySchema, path: readonly PathSegment[], key: string): string | undefined {
+  for (const shape of objectShapesAt(schema, path))
+    for (const child of Object.keys(shape))
+      if (objectShapesAt(schema, [...path, child]).some((s) => key in s)) return [...path, child, key].join('.');
+  return undefined;
+}
+
 function typeName(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -41,10 +49,36 @@ function typeName(value: unknown): string {
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 
+const COUNTED: Readonly<Record<string, string>> = { string: 'characters', array: 'entries', set: 'entries' };
+
+/** The bound a number or length broke, in words. */
+function bound(issue: z.core.$ZodIssue & { code: 'too_small' | 'too_big' }, input: unknown): string {
+  const small = issue.code === 'too_small';
+  const limit = Number(small ? issue.minimum : issue.maximum);
+  const inclusive = (issue as { inclusive?: boolean }).inclusive !== false;
+  const what = COUNTED[issue.origin];
+  if (what) {
+    const has = typeof input === 'string' || Array.isArray(input) ? `, has ${input.length}` : '';
+    return `${small ? 'needs at least' : 'takes at most'} ${limit} ${what}${has}`;
+  }
+  const relation = small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than';
+  return `must be ${relation} ${limit}, got ${typeName(input)}`;
+}
+
 function describe(issue: z.core.$ZodIssue, input: unknown): string {
-  if (issue.code === 'invalid_type') return `expected ${issue.expected}, got ${typeName(input)}`;
-  if (issue.code === 'invalid_value') return `${issue.message}, got ${typeName(input)}`;
-  return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}, got ${typeName(input)}`;
+    case 'invalid_value':
+      return `${issue.message}, got ${typeName(input)}`;
+    case 'too_small':
+    case 'too_big':
+      return bound(issue, input);
+    case 'invalid_key':
+      return `'${String(issue.path.at(-1) ?? '')}' is not a valid key here`;
+    default:
+      return issue.message;
+  }
 }
 
 function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
@@ -64,11 +98,16 @@ function unknownKeys(issue: z.core.$ZodIssue & { code: 'unrecognized_keys' }, sc
   const known = objectShapesAt(schema, path).flatMap((s) => Object.keys(s));
   return issue.keys.map((key) => {
     const guess = closestName(key, known);
+    const deeper = guess ? undefined : nestedPlace(schema, path, key);
     return {
       ...source.locate([...path, key], 'key'),
       code: 'NIMBUS_SPEC_UNKNOWN_FIELD',
       message: `unknown field '${key}'`,
-      hint: guess ? `did you mean '${guess}'?` : `known fields here: ${[...new Set(known)].sort().join(', ') || '(none)'}`,
+      hint: guess
+        ? `did you mean '${guess}'?`
+        : deeper
+          ? `did you mean '${deeper}'? '${key}' belongs one level down`
+          : `known fields here: ${[...new Set(known)].sort().join(', ') || '(none)'}`,
     };
   });
 }
@@ -78,6 +117,17 @@ function furthestBranch(issue: z.core.$ZodIssue & { code: 'invalid_union' }): z.
   const best = [...issue.errors].sort((a, b) => maxDepth(b) - maxDepth(a))[0];
   if (!best || best.length === 0) return undefined;
   return best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })) as z.core.$ZodIssue[];
+}
+
+/** A record key that breaks the key's rule: the key itself, and the rule in the schema's own words. */
+function invalidKey(issue: z.core.$ZodIssue & { code: 'invalid_key' }, source: Source): Diagnostic {
+  const path = issue.path as PathSegment[];
+  const rule = issue.issues.map((i) => i.message).find((m) => m && !/^Invalid/.test(m));
+  return {
+    ...source.locate(path, 'key'),
+    code: 'NIMBUS_SPEC_INVALID',
+    message: `'${String(path.at(-1))}' is not a valid key here${rule ? `: it must be ${rule}` : ''}`,
+  };
 }
 
 function invalidValue(issue: z.core.$ZodIssue, source: Source, input: unknown): Diagnostic {
@@ -100,6 +150,7 @@ export function zodIssuesToDiagnostics(
 ): Diagnostic[] {
   return issues.flatMap((issue): Diagnostic[] => {
     if (issue.code === 'unrecognized_keys') return unknownKeys(issue, schema, source);
+    if (issue.code === 'invalid_key') return [invalidKey(issue, source)];
     const branch = issue.code === 'invalid_union' ? furthestBranch(issue) : undefined;
     if (branch) return zodIssuesToDiagnostics(branch, schema, source, input);
     return [invalidValue(issue, source, input)];

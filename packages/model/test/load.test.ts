@@ -142,3 +142,55 @@ resources:
     expect(ds[2]?.hint).toContain('spec.resources.ledger');
   });
 });
+
+describe('problems in one pass, in words for people', () => {
+  const messages = (text: string) => problems(text).map((d) => `${d.line}: ${d.message}${d.hint ? ` | ${d.hint}` : ''}`);
+
+  it('names a field at the wrong level, bounds in words, a bad key with its rule, bad cron fields and time zones', () => {
+    const found = messages(`apiVersion: nimbus.dev/v1alpha1
+kind: App
+metadata: { name: bad }
+services:
+  x: { image: a:1 }
+spec:
+  services:
+    web:
+      image: web:1.0.0
+      ports: [{ port: 8080 }]
+      metrics: { port: -5 }
+      env: { "bad key": x }
+      cronJobs:
+        nightly: { schedule: "61 * * * *", timeZone: Mars/Olympus, command: [x] }
+`);
+    expect(found).toEqual([
+      "4: unknown field 'services' | did you mean 'spec.services'? 'services' belongs one level down",
+      '11: must be at least 1, got number -5',
+      "12: 'bad key' is not a valid key here: it must be an environment variable name",
+      '14: not a cron schedule: minute 61 is outside 0-59',
+      '14: an IANA time zone such as Europe/Berlin or UTC',
+    ]);
+  });
+
+  it('judges every environment on every load, and reports a dependency cycle once', () => {
+    const found = messages(`apiVersion: nimbus.dev/v1alpha1
+kind: App
+metadata: { name: bad }
+spec:
+  services:
+    web: { image: web:1.0.0, ports: [{ port: 8080 }], dependsOn: [api] }
+    api: { image: api:1.0.0, dependsOn: [web] }
+  environments:
+    prod:
+      services:
+        web: { replicas: two }
+    staging:
+      services:
+        web: { expose: { host: x.example.com, port: 9999 } }
+`);
+    expect(found.map((m) => m.split(' | ')[0])).toEqual([
+      '7: services depend on each other in a cycle: api → web → api',
+      '11: expected number, got string "two"',
+      "14: port '9999' is not one of the service's ports",
+    ]);
+  });
+});
