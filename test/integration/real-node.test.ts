@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,17 @@ import type { KubeClient } from '@nimbus/kube';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/test/helpers.js';
-import { connectTestCluster, testDockerHost, testKubeconfig, testNode, testRegistry, uniqueNamespace } from './testbed.js';
+import {
+  connectTestCluster,
+  pushedToTestRegistry,
+  testDocker,
+  testDockerHost,
+  testKubeconfig,
+  testKubectl,
+  testNode,
+  testRegistry,
+  uniqueNamespace,
+} from './testbed.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -41,16 +51,9 @@ async function getService(url: string, timeoutMs = 15_000): Promise<{ status: nu
   }
 }
 
-const docker = (args: string[]) => execFileSync('docker', ['-H', testDockerHost(), ...args], { encoding: 'utf8', stdio: 'pipe' });
-const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', testKubeconfig(), ...args], { encoding: 'utf8' });
-
-/** Pushes a local image to the testbed registry; the node's containerd pulls it from there. */
-function pushed(local: string, name: string): string {
-  const ref = `${testRegistry()}/${name}`;
-  docker(['tag', local, ref]);
-  docker(['push', ref]);
-  return ref;
-}
+const docker = testDocker;
+const kubectl = testKubectl;
+const pushed = pushedToTestRegistry;
 
 async function clusterIp(client: KubeClient, namespace: string, name: string): Promise<string> {
   const svc = await client.get({ apiVersion: 'v1', kind: 'Service', namespace, name });

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { KubeClient } from '@nimbus/kube';
 
@@ -76,4 +77,19 @@ export function testNode(): { name: string; placement: string } {
     placement:
       'placement: { nodeSelector: { nimbus.dev/testbed-node: real }, tolerations: [{ key: nimbus.dev/testbed-node, operator: Equal, value: real, effect: NoSchedule }] }',
   };
+}
+
+/** The testbed's Docker engine, as the docker CLI; throws with the engine's words on failure. */
+export const testDocker = (args: string[]) =>
+  execFileSync('docker', ['-H', testDockerHost(), ...args], { encoding: 'utf8', stdio: 'pipe' });
+
+/** kubectl against the testbed's cluster. */
+export const testKubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', testKubeconfig(), ...args], { encoding: 'utf8' });
+
+/** Pushes a local image to the testbed registry; the real node's containerd pulls it from there. */
+export function pushedToTestRegistry(local: string, name: string): string {
+  const ref = `${testRegistry()}/${name}`;
+  testDocker(['tag', local, ref]);
+  testDocker(['push', ref]);
+  return ref;
 }

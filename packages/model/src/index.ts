@@ -1,19 +1,8 @@
-export { mapConcurrent } from './concurrency.js';
+// Objects, errors, labels and YAML with positions: the part of the model plain manifests need.
+export * from './core.js';
 export { mergeOverlay } from './environments.js';
-export {
-  type Diagnostic,
-  ERROR_CATALOG,
-  type ErrorCode,
-  errorCatalogMarkdown,
-  formatLocation,
-  isNimbusError,
-  NimbusError,
-  type NimbusErrorOptions,
-  type SourceLocation,
-} from './errors.js';
-export { ANNOTATIONS, LABELS, MANAGED_BY, serviceSelector } from './labels.js';
+export { errorCatalogMarkdown } from './errors.js';
 export { type LoadedApp, type LoadOptions, loadApp, type SpecInput } from './load.js';
-export { describeRef, type KubeObject, type ObjectMeta, type ObjectRef, objectKey, refKey, refOf } from './object.js';
 export { referenceMarkdown } from './reference.js';
 export {
   DEFAULT_RESOURCE_PORTS,
@@ -50,5 +39,3 @@ export {
 } from './schema.js';
 export { SCORE_API_VERSION } from './score.js';
 export { portName } from './semantics.js';
-export { closestName, editDistance } from './suggest.js';
-export { formatPath, type ParsedYaml, type PathSegment, parseYamlSource, type SourceDocument } from './yaml-source.js';
