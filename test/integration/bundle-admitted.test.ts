@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type KubeClient, waitForHealthy } from '@nimbus/kube';
 import { loadApp, refOf } from '@nimbus/model';
+import { sdkServices } from '@nimbus/project';
 import { renderApp } from '@nimbus/render';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTestCluster, uniqueNamespace } from './testbed.js';
@@ -13,7 +14,9 @@ describe('the rendered example on a real control plane', () => {
   const spec = loadApp([{ file: 'nimbus.yaml', text: readFileSync(new URL('examples/shop/nimbus.yaml', root), 'utf8') }], {
     environment: 'prod',
   }).spec;
-  const { objects } = renderApp({ ...spec, metadata: { ...spec.metadata, namespace } });
+  // Rendered as the CLI renders it: the example's services use the runtime SDK (seen in their build contexts).
+  const sdk = sdkServices(spec, new URL('examples/shop/', root).pathname);
+  const { objects } = renderApp({ ...spec, metadata: { ...spec.metadata, namespace } }, { sdkServices: sdk });
 
   beforeAll(async () => {
     client = await connectTestCluster();
