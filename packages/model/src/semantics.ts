@@ -7,22 +7,33 @@ import type { PathSegment } from './yaml-source.js';
 type Locate = (path: readonly PathSegment[]) => SourceLocation;
 
 /** Cross-field rules the schema alone cannot express. Every problem is reported, none stops the others. */
-/** Each cycle of services through dependsOn once, starting at its alphabetically first service. */
+/**
+ * The cycles of services through dependsOn, each once, starting at its
+ * alphabetically first service. One depth-first walk (each service and edge
+ * visited once): every edge back into the walk's current path closes a cycle.
+ */
 export function dependencyCycles(services: Readonly<Record<string, { dependsOn?: readonly string[] }>>): string[][] {
   const cycles = new Map<string, string[]>();
-  const visit = (name: string, trail: string[]) => {
-    const at = trail.indexOf(name);
-    if (at >= 0) {
-      const cycle = trail.slice(at);
-      const start = cycle.indexOf([...cycle].sort()[0] as string);
-      const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
-      cycles.set(rotated.join('>'), rotated);
-      return;
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const walk = (name: string) => {
+    path.push(name);
+    onPath.add(name);
+    for (const dep of services[name]?.dependsOn ?? []) {
+      if (!(dep in services) || dep === name) continue;
+      if (onPath.has(dep)) {
+        const cycle = path.slice(path.indexOf(dep));
+        const start = cycle.indexOf([...cycle].sort()[0] as string);
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        cycles.set(rotated.join('>'), rotated);
+      } else if (!done.has(dep)) walk(dep);
     }
-    if (trail.length > 64) return;
-    for (const dep of services[name]?.dependsOn ?? []) if (dep in services && dep !== name) visit(dep, [...trail, name]);
+    path.pop();
+    onPath.delete(name);
+    done.add(name);
   };
-  for (const name of Object.keys(services).sort()) visit(name, []);
+  for (const name of Object.keys(services).sort()) if (!done.has(name)) walk(name);
   return [...cycles.values()];
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cronProblem, isTimeZone } from '../src/cron.js';
+import { dependencyCycles } from '../src/semantics.js';
 
 describe('cron schedules and time zones as CronJobs take them', () => {
   it('accepts the forms Kubernetes accepts', () => {
@@ -29,5 +30,20 @@ describe('cron schedules and time zones as CronJobs take them', () => {
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Mars/Olympus')).toBe(false);
     expect(isTimeZone('+02:00')).toBe(false);
+  });
+});
+
+describe('dependency cycles', () => {
+  it('walks each service once: a dense acyclic graph of 300 services is judged at once', () => {
+    const services: Record<string, { dependsOn: string[] }> = {};
+    for (let i = 0; i < 300; i++) services[`s${i}`] = { dependsOn: i > 1 ? [`s${i - 1}`, `s${i - 2}`] : [] };
+    // Walking every path instead would take longer than the test may run (the paths grow like Fibonacci numbers).
+    expect(dependencyCycles(services)).toEqual([]);
+  });
+
+  it('names each cycle once, from its first service', () => {
+    expect(
+      dependencyCycles({ b: { dependsOn: ['c'] }, c: { dependsOn: ['a'] }, a: { dependsOn: ['b'] }, d: { dependsOn: ['a'] } }),
+    ).toEqual([['a', 'b', 'c']]);
   });
 });
