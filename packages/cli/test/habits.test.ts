@@ -86,4 +86,27 @@ describe('command-line habits', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/error\[NIMBUS_/);
   });
+
+  it('explains error codes and spec fields as well as rules', async () => {
+    const code = await runCli(['explain', 'NIMBUS_SPEC_INVALID'], root);
+    expect(code.stdout).toMatch(/^NIMBUS_SPEC_INVALID \(exit code 2\)/);
+    const field = await runCli(['explain', 'spec.services.web.ports.0.protocol'], root);
+    expect(field.stdout).toContain('Values: "http", "grpc", "tcp", "udp"');
+    const missing = await runCli(['explain', 'spec.servics'], root);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("the spec has no field 'spec.servics'");
+  });
+
+  it('names a duplicate key, and never echoes a binary file', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/nimbus-inputs-`);
+    writeFileSync(`${dir}/dup.yaml`, 'apiVersion: v1\nkind: Pod\nmetadata: { name: a }\nmetadata: { name: b }\n');
+    const dup = await runCli(['check', '-f', 'dup.yaml'], dir);
+    expect(dup.stderr).toContain("the key 'metadata' appears twice in one mapping");
+    writeFileSync(`${dir}/blob.yaml`, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0x1b, 0x5b, 0x32, 0x4a]));
+    const bin = await runCli(['check', '-f', 'blob.yaml'], dir);
+    expect(bin.stdout).toContain('a binary file, not YAML or JSON');
+    expect(bin.stdout + bin.stderr).not.toContain(String.fromCharCode(0x1b, 0x5b, 0x32, 0x4a));
+  });
 });

@@ -2,6 +2,7 @@
 export * from './core.js';
 export { mergeOverlay } from './environments.js';
 export { errorCatalogMarkdown } from './errors.js';
+export { type FieldHelp, fieldHelp } from './field-help.js';
 export { type LoadedApp, type LoadOptions, loadApp, type SpecInput } from './load.js';
 export { referenceMarkdown } from './reference.js';
 export {

@@ -122,6 +122,15 @@ function hasPath(value: unknown, path: readonly PathSegment[]): boolean {
   return true;
 }
 
+/** A YAML error in words: a duplicate key is named (the parser only says keys must be unique). */
+function syntaxMessage(err: { code: string; message: string; pos: [number, number] }, text: string): string {
+  if (err.code === 'DUPLICATE_KEY') {
+    const key = /^\s*("[^"]*"|'[^']*'|[^:#\n]+?)\s*:/.exec(text.slice(err.pos[0], err.pos[0] + 200))?.[1];
+    if (key) return `the key '${key.replace(/^["']|["']$/g, '')}' appears twice in one mapping; the second would silently replace the first`;
+  }
+  return err.message.split('\n')[0] ?? err.message;
+}
+
 /** The position-tracking parse; `keepEmpty` keeps empty documents so indexes match js-yaml's. */
 function parseWithPositions(text: string, file: string | undefined, keepEmpty = false): ParsedYaml {
   const { LineCounter, parseAllDocuments } = yaml();
@@ -133,13 +142,7 @@ function parseWithPositions(text: string, file: string | undefined, keepEmpty = 
   for (const doc of list) {
     for (const err of doc.errors) {
       const pos = counter.linePos(err.pos[0]);
-      diagnostics.push({
-        code: 'NIMBUS_SPEC_SYNTAX',
-        message: err.message.split('\n')[0] ?? err.message,
-        file,
-        line: pos.line,
-        column: pos.col,
-      });
+      diagnostics.push({ code: 'NIMBUS_SPEC_SYNTAX', message: syntaxMessage(err, text), file, line: pos.line, column: pos.col });
     }
     if (doc.errors.length > 0) continue;
     if (doc.contents === null && !keepEmpty) continue;

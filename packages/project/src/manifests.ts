@@ -88,6 +88,8 @@ function patchFiles(files: readonly string[]): Map<string, string> {
 /** Why a file as a whole is not Kubernetes manifests, judged by its name and text; undefined when it may be. */
 function notManifestFile(file: string, text: string): string | undefined {
   const name = basename(file);
+  // Never parsed, never echoed: a binary's bytes would only garble the terminal.
+  if (text.includes('\u0000')) return 'a binary file, not YAML or JSON';
   if (KUSTOMIZATION_NAMES.has(name)) return 'a kustomization: build it (kubectl kustomize DIR) to check what it produces';
   if (/\{\{[-\s]*[.$\w]/.test(text)) return 'a template (Helm or Go): render it first (helm template) and check the output';
   if (name === 'Chart.yaml' || name === 'Chart.lock') return 'a Helm chart file';
