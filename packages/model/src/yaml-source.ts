@@ -126,7 +126,8 @@ function hasPath(value: unknown, path: readonly PathSegment[]): boolean {
 function syntaxMessage(err: { code: string; message: string; pos: [number, number] }, text: string): string {
   if (err.code === 'DUPLICATE_KEY') {
     const key = /^\s*("[^"]*"|'[^']*'|[^:#\n]+?)\s*:/.exec(text.slice(err.pos[0], err.pos[0] + 200))?.[1];
-    if (key) return `the key '${key.replace(/^["']|["']$/g, '')}' appears twice in one mapping; the second would silently replace the first`;
+    if (key)
+      return `the key '${key.replace(/^["']|["']$/g, '')}' appears twice in one mapping; the second would silently replace the first`;
   }
   return err.message.split('\n')[0] ?? err.message;
 }

@@ -49,7 +49,9 @@ export function runExplain(ruleId: string | undefined, ctx: CliContext): number 
       ALL_RULES.map((r) => r.id),
     );
     throw new NimbusError('NIMBUS_USAGE', `no rule '${ruleId}'`, {
-      hint: guess ? `did you mean '${guess}'?` : 'run `nimbus explain` to list the rules; it also explains error codes (NIMBUS_…) and spec fields (spec.services.NAME.…)',
+      hint: guess
+        ? `did you mean '${guess}'?`
+        : 'run `nimbus explain` to list the rules; it also explains error codes (NIMBUS_…) and spec fields (spec.services.NAME.…)',
     });
   }
   ctx.stdout.write(explainRule(rule));
