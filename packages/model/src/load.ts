@@ -77,8 +77,63 @@ function unknownDocument(doc: SourceDocument, apiVersion: unknown): Diagnostic {
 
 function validated(raw: unknown, locate: Locate): AppSpec {
   const parsed = AppSpecSchema.safeParse(raw);
-  if (!parsed.success) throwIfAny(zodIssuesToDiagnostics(parsed.error.issues, AppSpecSchema, { locate }, raw));
+  if (!parsed.success) {
+    const diagnostics = zodIssuesToDiagnostics(parsed.error.issues, AppSpecSchema, { locate }, raw);
+    // The rest of the spec is judged too, so fixing these does not reveal the next batch.
+    throwIfAny(distinct([...diagnostics, ...semanticsOfTheRest(raw, parsed.error.issues as SchemaIssue[], locate)]));
+  }
   return (parsed as { data: AppSpec }).data;
+}
+
+/**
+ * The semantic problems of a spec that breaks its schema: the fields the
+ * schema refuses are left out (a few rounds, as leaving one out can reveal
+ * a required field behind it) and, if what remains is valid, judged as a
+ * spec. Problems about a field that was left out are not repeated.
+ */
+type SchemaIssue = { path: PropertyKey[]; code: string; keys?: string[] };
+
+/** The paths a schema issue is about: the unknown keys themselves for an object with unknown keys. */
+const issuePaths = (i: SchemaIssue): PropertyKey[][] =>
+  i.code === 'unrecognized_keys' && i.keys ? i.keys.map((k) => [...i.path, k]) : [i.path];
+
+function semanticsOfTheRest(raw: unknown, issues: readonly SchemaIssue[], locate: Locate): Diagnostic[] {
+  let rest = structuredClone(raw);
+  let pending = issues;
+  const removed: string[] = [];
+  for (let round = 0; round < 3; round++) {
+    for (const issue of pending)
+      for (const path of issuePaths(issue)) {
+        removeAt(rest, path);
+        removed.push(formatPath(path as PathSegment[]));
+      }
+    rest = compacted(rest);
+    const again = AppSpecSchema.safeParse(rest);
+    if (again.success) return checkSemantics(again.data, locate).filter((d) => !removed.some((r) => d.path?.startsWith(r)));
+    pending = again.error.issues as SchemaIssue[];
+    if (pending.some((i) => i.path.length === 0)) return [];
+  }
+  return [];
+}
+
+/** Lists without the entries left out (kept as holes while several removals share their indexes). */
+function compacted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compacted);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compacted(v)]));
+}
+
+/** Deletes the value at a path (a key of a mapping, an entry of a list), when there. */
+function removeAt(root: unknown, path: readonly PropertyKey[]): void {
+  if (path.length === 0) return;
+  let cur: unknown = root;
+  for (const seg of path.slice(0, -1)) {
+    if (cur === null || typeof cur !== 'object') return;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  const last = path[path.length - 1] as PropertyKey;
+  if (Array.isArray(cur) && typeof last === 'number') cur.splice(last, 1, undefined);
+  else if (cur !== null && typeof cur === 'object') delete (cur as Record<PropertyKey, unknown>)[last];
 }
 
 /**

@@ -194,3 +194,17 @@ spec:
     ]);
   });
 });
+
+describe('schema and meaning in one report', () => {
+  it('judges the rest of a spec that breaks its schema, so fixing one batch does not reveal the next', () => {
+    const found = problems(`apiVersion: nimbus.dev/v1alpha1
+kind: App
+metadata: { name: bad }
+spec:
+  services:
+    web: { image: web:1.0.0, ports: [{ port: 8080 }], replicas: -1, dependsOn: [nosuch] }
+`);
+    expect(found.map((d) => d.code)).toEqual(['NIMBUS_SPEC_INVALID', 'NIMBUS_SPEC_REFERENCE']);
+    expect(found[1]?.message).toContain("'nosuch'");
+  });
+});
