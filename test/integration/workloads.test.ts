@@ -42,9 +42,12 @@ describe('an ordinary microservices app on the real node', () => {
     ns = uniqueNamespace('workloads');
   });
 
+  const namespaces: string[] = [];
+  const volumes: string[] = [];
+
   afterAll(async () => {
-    await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
-    await client?.delete({ apiVersion: 'v1', kind: 'PersistentVolume', name: `${ns}-store` });
+    for (const name of [ns, ...namespaces]) await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name });
+    for (const name of [`${ns}-store`, ...volumes]) await client?.delete({ apiVersion: 'v1', kind: 'PersistentVolume', name });
     client?.close();
   });
 
@@ -139,5 +142,68 @@ spec:
     // The store writes into its own volume, as the non-root user the pod runs as.
     const save = kubectl(['exec', '-n', ns, 'store-0', '-c', 'store', '--', 'redis-cli', 'SAVE']);
     expect(save.stdout.trim(), save.stderr).toBe('OK');
+  }, 300_000);
+
+  it('runs a provisioned Redis with a generated password nobody sees, and keeps it across deploys', async () => {
+    const redis = pushed('redis:7', 'nimbus-test/redis:7');
+    const busybox = pushed('nimbus-test/busybox:1.35', 'nimbus-test/busybox:1.35');
+    const app = uniqueNamespace('provisioned');
+    namespaces.push(app);
+    const dir = mkdtempSync(join(tmpdir(), 'nimbus-provisioned-'));
+    const volume = mkdtempSync(join(tmpdir(), 'nimbus-pv-'));
+    chmodSync(volume, 0o777);
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `${app}-cache` },
+      spec: {
+        capacity: { storage: '64Mi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: '',
+        persistentVolumeReclaimPolicy: 'Delete',
+        hostPath: { path: volume, type: 'Directory' },
+        claimRef: { namespace: app, name: 'data-cache-0' },
+      },
+    });
+    volumes.push(`${app}-cache`);
+    writeFileSync(
+      join(dir, 'nimbus.yaml'),
+      `apiVersion: nimbus.dev/v1alpha1
+kind: App
+metadata: { name: provisioned, namespace: ${app} }
+spec:
+  defaults:
+    ${testNode().placement}
+    resources: { requests: { cpu: 10m, memory: 32Mi }, limits: { memory: 128Mi } }
+  services:
+    web:
+      image: ${busybox}
+      command: [sh, -c, "mkdir -p /tmp/www && exec httpd -f -p 8080 -h /tmp/www"]
+      ports: [{ port: 8080 }]
+      replicas: 1
+      env: { CACHE_URL: "\${resources.cache.url}" }
+      dependsOn: [cache]
+  resources:
+    cache: { type: redis, provision: true, image: ${redis}, storage: 64Mi }
+`,
+    );
+    // The testbed has no dynamic volume provisioner: the claim binds the volume made above.
+    const first = await runCli(['deploy', '--timeout', '3m', '--kubeconfig', testKubeconfig()], dir);
+    expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
+    expect(first.stdout).toContain(`Secret ${app}/cache created with a generated password (not shown)`);
+    const secret = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: app, name: 'cache' });
+    const password = Buffer.from(String((secret?.data as { password?: string } | undefined)?.password), 'base64').toString();
+    expect(password.length).toBeGreaterThanOrEqual(24);
+    expect(first.stdout + first.stderr).not.toContain(password);
+    // The instance answers only with that password.
+    const ping = kubectl(['exec', '-n', app, 'cache-0', '--', 'redis-cli', '--no-auth-warning', '-a', password, 'PING']);
+    expect(ping.stdout.trim(), ping.stderr).toBe('PONG');
+    const denied = kubectl(['exec', '-n', app, 'cache-0', '--', 'redis-cli', 'PING']);
+    expect(denied.stdout).toContain('NOAUTH');
+    // A second deploy leaves the Secret alone (the data already depends on it).
+    const second = await runCli(['deploy', '--timeout', '3m', '--kubeconfig', testKubeconfig()], dir);
+    expect(second.code, second.stderr).toBe(0);
+    const again = await client.get({ apiVersion: 'v1', kind: 'Secret', namespace: app, name: 'cache' });
+    expect(again?.metadata.resourceVersion).toBe(secret?.metadata.resourceVersion);
   }, 300_000);
 });

@@ -1,5 +1,6 @@
 import { type Health, healthUpdates, type KubeClient, type PodProblem, UnknownKindError, type WorkloadCounts } from '@nimbus/kube';
 import { type KubeObject, mapConcurrent, NimbusError, type ObjectRef, objectKey, refOf } from '@nimbus/model';
+import { ensureCredentials } from './credentials.js';
 import { acquireLock } from './lock.js';
 import { type Plan, planRelease, type Stage } from './plan.js';
 import { type Release, ReleaseStore } from './releases.js';
@@ -36,7 +37,9 @@ export type DeployEvent =
   | { type: 'pruned'; ref: ObjectRef; existed: boolean }
   | { type: 'health'; ref: ObjectRef; health: Health; counts?: WorkloadCounts; problem?: PodProblem }
   | { type: 'release'; revision: number; status: Release['status'] }
-  | { type: 'rollback'; toRevision: number | undefined; reason: string };
+  | { type: 'rollback'; toRevision: number | undefined; reason: string }
+  /** A provisioned backing service's credentials Secret: made now with a generated password, or already there. */
+  | { type: 'credentials'; ref: ObjectRef; created: boolean };
 
 export interface DeployResult {
   revision: number;
@@ -97,6 +100,20 @@ export async function* executePlan(
   }
 }
 
+/** Every stage in order: the credentials its objects ask for, then the objects, then the settle wait. Returns how many were applied. */
+async function* applyStages(client: KubeClient, plan: Plan, concurrency: number): AsyncGenerator<DeployEvent, number> {
+  let applied = 0;
+  for (const stage of plan.stages) {
+    yield { type: 'stage', name: stage.name, count: stage.objects.length };
+    for (const c of await ensureCredentials(client, stage.objects)) yield { type: 'credentials', ...c };
+    const events = await applyStage(client, stage.objects, plan.objects, concurrency);
+    for (const e of events) yield e;
+    applied += events.length;
+    if (stage.settle) await settleStage(client, stage);
+  }
+  return applied;
+}
+
 async function* run(client: KubeClient, plan: Plan, options: ExecuteOptions): AsyncGenerator<DeployEvent, DeployResult> {
   const store = new ReleaseStore(client, plan.namespace, plan.app);
   const concurrency = options.concurrency ?? 24;
@@ -115,13 +132,7 @@ async function* run(client: KubeClient, plan: Plan, options: ExecuteOptions): As
   let applied = 0;
   let pruned = 0;
   try {
-    for (const stage of plan.stages) {
-      yield { type: 'stage', name: stage.name, count: stage.objects.length };
-      const events = await applyStage(client, stage.objects, objects, concurrency);
-      for (const e of events) yield e;
-      applied += events.length;
-      if (stage.settle) await settleStage(client, stage);
-    }
+    applied = yield* applyStages(client, plan, concurrency);
     for (const ref of plan.prune) {
       const existed = await client.delete(ref);
       pruned++;

@@ -8,6 +8,7 @@ export { referenceMarkdown } from './reference.js';
 export {
   DEFAULT_RESOURCE_PORTS,
   type PlaceholderProblem,
+  PROVISIONABLE,
   type ResolvedResource,
   resolveResource,
   resourceOutputs,

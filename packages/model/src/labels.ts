@@ -25,6 +25,11 @@ export const ANNOTATIONS = {
   ignore: 'nimbus.dev/ignore',
   /** On a Deployment: its rollout policy (JSON); a new version is then delivered as a canary. */
   rollout: 'nimbus.dev/rollout',
+  /**
+   * On a backing service Nimbus runs: the Secret its credentials live in, and the user name (JSON).
+   * `nimbus deploy` creates that Secret with a generated password when it does not exist.
+   */
+  credentials: 'nimbus.dev/credentials',
 } as const;
 
 /** The value of `app.kubernetes.io/managed-by` on everything Nimbus applies. */

@@ -16,6 +16,18 @@ export const DEFAULT_RESOURCE_PORTS: Readonly<Record<string, number>> = {
   nats: 4222,
 };
 
+/** Types Nimbus runs itself with `provision: true` (the renderer has a recipe for each). */
+export const PROVISIONABLE: ReadonlySet<string> = new Set([
+  'postgres',
+  'postgresql',
+  'mysql',
+  'mariadb',
+  'redis',
+  'mongodb',
+  'rabbitmq',
+  'amqp',
+]);
+
 export interface ResolvedResource {
   name: string;
   type: string;
@@ -26,6 +38,10 @@ export interface ResolvedResource {
   params: Readonly<Record<string, string>>;
   /** The Secret holding the credentials (keys `username`, `password`). */
   secret: string;
+  /** Run by Nimbus in the app's namespace. */
+  provision: boolean;
+  image: string | undefined;
+  storage: string | undefined;
 }
 
 /** Types whose instances have credentials, and the scheme of their connection URL. */
@@ -67,6 +83,9 @@ export function resolveResource(name: string, r: BackingResource): ResolvedResou
     cidr: r.cidr,
     params: r.params ?? {},
     secret: r.secret ?? name,
+    provision: r.provision === true,
+    image: r.image,
+    storage: r.storage,
   };
 }
 

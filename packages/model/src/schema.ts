@@ -438,6 +438,18 @@ export const BackingResourceSchema = z
       .describe(
         'Secret holding the credentials (keys `username` and `password`) that `${resources.NAME.username}`, `.password` and `.url` read at run time; defaults to the resource name.',
       ),
+    provision: z
+      .boolean()
+      .optional()
+      .describe(
+        'Run the backing service in the app’s namespace (postgres, mysql, redis, mongodb, rabbitmq/amqp): a StatefulSet with a volume, its Service and policies; `nimbus deploy` creates the credentials Secret with a generated password when it is missing, and never prints it.',
+      ),
+    image: z.string().min(1).optional().describe('Image of a provisioned backing service; defaults by type (postgres:16, redis:7, ...).'),
+    storage: z
+      .string()
+      .regex(QUANTITY, "a Kubernetes quantity such as '1Gi'")
+      .optional()
+      .describe('Volume size of a provisioned backing service; default 1Gi.'),
   })
   .describe('A backing service the app attaches to (12-factor IV).');
 

@@ -1,6 +1,6 @@
 import { isPlainObject } from './environments.js';
 import type { Diagnostic } from './errors.js';
-import { DEFAULT_RESOURCE_PORTS } from './references.js';
+import { DEFAULT_RESOURCE_PORTS, PROVISIONABLE } from './references.js';
 import { API_VERSION } from './schema.js';
 import type { PathSegment, SourceDocument } from './yaml-source.js';
 
@@ -86,7 +86,12 @@ function planResource(plan: ResourcePlan, resName: string, res: Obj, metadata: O
       return;
     default:
       if (!BACKING_TYPES.has(type.toLowerCase())) plan.unbound.push({ resource: resName, path: ['resources', resName, 'type'], type });
-      plan.resources[resName] = { type, ...(Object.keys(params).length ? { params: stringifyValues(params) } : {}) };
+      // As Score's reference implementations do: what Nimbus can run, it runs, unless nimbus.yaml binds it.
+      plan.resources[resName] = {
+        type,
+        ...(Object.keys(params).length ? { params: stringifyValues(params) } : {}),
+        ...(PROVISIONABLE.has(type.toLowerCase()) ? { provision: true } : {}),
+      };
       plan.dependsOn.push(resName);
   }
 }
@@ -284,8 +289,21 @@ function containerFields(main: Obj, sub: (v: string) => string): Obj {
   if (main.args !== undefined) out.args = main.args;
   const env = convertEnv(main.variables, sub);
   if (env) out.env = env;
-  if (isPlainObject(main.resources)) out.resources = main.resources;
+  if (isPlainObject(main.resources)) out.resources = scoreResources(main.resources);
   return out;
+}
+
+/**
+ * A Score container's requests and limits exactly as written: what it leaves
+ * out stays out (null removes Nimbus's default), so a default CPU limit never
+ * lands below the request the workload states.
+ */
+function scoreResources(r: Obj): Obj {
+  const list = (v: unknown) => {
+    const q = objectOr(v);
+    return { cpu: q.cpu ?? null, memory: q.memory ?? null };
+  };
+  return { requests: list(r.requests), limits: list(r.limits) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Diagnostic, SourceLocation } from './errors.js';
-import { type PlaceholderProblem, type ResolvedResource, resolveResource, substitutePlaceholders } from './references.js';
+import { type PlaceholderProblem, PROVISIONABLE, type ResolvedResource, resolveResource, substitutePlaceholders } from './references.js';
 import type { AppSpec, ServiceSpec } from './schema.js';
 import { closestName } from './suggest.js';
 import type { PathSegment } from './yaml-source.js';
@@ -37,6 +37,20 @@ export function dependencyCycles(services: Readonly<Record<string, { dependsOn?:
   return [...cycles.values()];
 }
 
+/** What is wrong with asking Nimbus to run a resource. */
+function provisionProblems(res: NonNullable<AppSpec['spec']['resources']>[string]): { message: string; hint?: string }[] {
+  if (!res.provision) return [];
+  const out: { message: string; hint?: string }[] = [];
+  if (!PROVISIONABLE.has(res.type.toLowerCase()))
+    out.push({
+      message: `Nimbus cannot run a '${res.type}'`,
+      hint: `it runs ${[...PROVISIONABLE].sort().join(', ')}; bind others with host and port`,
+    });
+  if (res.host || res.namespace || res.cidr)
+    out.push({ message: 'a provisioned resource runs in the app; it takes no host, namespace or cidr' });
+  return out;
+}
+
 export function checkSemantics(app: AppSpec, locate: Locate): Diagnostic[] {
   const out: Diagnostic[] = [];
   const services = app.spec.services;
@@ -58,6 +72,8 @@ export function checkSemantics(app: AppSpec, locate: Locate): Diagnostic[] {
   for (const [name, res] of Object.entries(resources)) {
     const r = resolveResource(name, res);
     resolved.set(name, r);
+    for (const problem of provisionProblems(res))
+      at(['spec', 'resources', name, 'provision'], 'NIMBUS_SPEC_INVALID', problem.message, problem.hint);
     if (r.port === undefined) {
       at(
         ['spec', 'resources', name, 'type'],

@@ -1,6 +1,7 @@
 import type { AppSpec } from '@nimbus/model';
 import { namespace } from './kubernetes/namespace.js';
 import { defaultDenyPolicy, ingress, service, servicePolicy } from './kubernetes/networking.js';
+import { provisionedResource } from './kubernetes/provisioned.js';
 import { autoscaler, disruptionBudget } from './kubernetes/scaling.js';
 import { adminJob, configMap, deployment, headlessService, serviceAccount, statefulSet } from './kubernetes/workload.js';
 import { httpRoute, trackServices } from './mesh/gateway-api.js';
@@ -58,6 +59,15 @@ function appParts(app: ResolvedApp): Part[] {
     istio && ingressGateway(app),
     ...(operator ? serviceMonitors(app) : []),
     operator && app.observability.alerts && prometheusRule(app),
+    ...app.resources
+      .filter((r) => r.provision)
+      .flatMap((r) =>
+        provisionedResource(
+          app,
+          r,
+          app.services.filter((s) => s.dependsOnResources.some((d) => d.name === r.name)).map((s) => s.name),
+        ),
+      ),
   ];
 }
 

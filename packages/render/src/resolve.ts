@@ -138,6 +138,8 @@ export interface ResolvedApp {
   namespace: string;
   labels: Record<string, string>;
   podSecurity: 'restricted' | 'baseline' | 'privileged';
+  /** spec.defaults.placement, for pods that belong to no service (provisioned backing services). */
+  placement: ResolvedService['placement'];
   ingressClassName: string | undefined;
   ingressControllerNamespace: string;
   scraperNamespace: string;
@@ -201,6 +203,7 @@ export function resolveApp(app: AppSpec, options: ResolveOptions = {}): Resolved
     namespace: app.metadata.namespace ?? app.metadata.name,
     labels: Object.fromEntries(Object.entries(app.metadata.labels ?? {}).sort(byKey)),
     podSecurity: body.defaults?.podSecurity ?? NIMBUS_DEFAULTS.podSecurity,
+    placement: resolvePlacement({} as ServiceSpec, body.defaults ?? {}),
     ingressClassName: body.ingress?.className,
     ingressControllerNamespace: body.ingress?.controllerNamespace ?? NIMBUS_DEFAULTS.ingressControllerNamespace,
     scraperNamespace: body.observability?.scraperNamespace ?? NIMBUS_DEFAULTS.scraperNamespace,

@@ -155,3 +155,52 @@ describe('services as real workloads are written (grpc-shop fixture)', () => {
     );
   });
 });
+
+describe('backing services Nimbus runs itself (provision: true)', () => {
+  const spec = `apiVersion: nimbus.dev/v1alpha1
+kind: App
+metadata: { name: shop }
+spec:
+  services:
+    api:
+      image: registry.local/shop/api:1.0.0
+      ports: [{ port: 8080 }]
+      env: { DB: "\${resources.orders.url}" }
+      dependsOn: [orders]
+  resources:
+    orders: { type: postgres, provision: true, storage: 5Gi }
+`;
+  const rendered = renderApp(loadApp([{ file: 'nimbus.yaml', text: spec }]).spec).objects;
+  const get = (kind: string, name: string) => rendered.find((o) => o.kind === kind && o.metadata.name === name) as KubeObject;
+
+  it('runs the upstream image as a StatefulSet with its volume, told its credentials from the Secret', () => {
+    const set = get('StatefulSet', 'orders') as KubeObject & { spec: { template: { spec: { containers: Container[] } } } };
+    expect(set.metadata.annotations).toEqual({ 'nimbus.dev/credentials': JSON.stringify({ secret: 'orders', username: 'orders' }) });
+    const [c] = set.spec.template.spec.containers;
+    expect(c?.image).toBe('postgres:16');
+    expect(c?.env).toEqual(
+      expect.arrayContaining([{ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'orders', key: 'password' } } }]),
+    );
+    expect(set.spec).toMatchObject({ volumeClaimTemplates: [{ spec: { resources: { requests: { storage: '5Gi' } } } }] });
+    expect(get('Service', 'orders').spec).toMatchObject({ ports: [{ port: 5432 }] });
+  });
+
+  it('lets in only the services that use it, and lets them out to it', () => {
+    const inbound = get('NetworkPolicy', 'orders').spec as { ingress: { from: unknown[] }[] };
+    expect(inbound.ingress[0]?.from).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'shop', 'nimbus.dev/service': 'api' } } },
+    ]);
+    const outbound = (get('NetworkPolicy', 'api').spec as { egress: { to?: unknown[]; ports?: unknown[] }[] }).egress;
+    expect(outbound).toContainEqual({
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders', 'app.kubernetes.io/instance': 'shop' } } }],
+      ports: [{ port: 5432, protocol: 'TCP' }],
+    });
+  });
+
+  it('passes nimbus check with no error, and refuses what it cannot run', () => {
+    expect(runChecks(rendered).filter((f) => f.severity === 'error')).toEqual([]);
+    expect(() => loadApp([{ file: 'nimbus.yaml', text: spec.replace('type: postgres', 'type: kafka') }])).toThrowError(
+      expect.objectContaining({ diagnostics: [expect.objectContaining({ message: "Nimbus cannot run a 'kafka'" })] }),
+    );
+  });
+});

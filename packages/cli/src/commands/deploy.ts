@@ -95,6 +95,16 @@ function describeRollout(service: string, e: RolloutEvent, paint: Painter): stri
   }
 }
 
+/** An object applied, pruned, or a credentials Secret made. */
+function describeChange(e: Extract<DeployEvent, { type: 'applied' | 'pruned' | 'credentials' }>, paint: Painter): string | undefined {
+  if (e.type === 'credentials')
+    return e.created ? `${paint.green('secret')}   ${ref(e.ref)} created with a generated password (not shown)` : undefined;
+  if (e.type === 'pruned') return `${paint.yellow('pruned')}   ${ref(e.ref)}${e.existed ? '' : paint.dim(' (already gone)')}`;
+  return e.action === 'unchanged'
+    ? `${paint.dim('applied')}  ${ref(e.ref)} ${paint.dim('unchanged')}`
+    : `${paint.green('applied')}  ${ref(e.ref)} ${e.action}`;
+}
+
 export function describeEvent(e: ProgressiveEvent, paint: Painter): string | undefined {
   switch (e.type) {
     case 'rollout':
@@ -114,11 +124,9 @@ export function describeEvent(e: ProgressiveEvent, paint: Painter): string | und
     case 'stage':
       return `${paint.bold('stage')}    ${e.name} (${e.count})`;
     case 'applied':
-      return e.action === 'unchanged'
-        ? `${paint.dim('applied')}  ${ref(e.ref)} ${paint.dim('unchanged')}`
-        : `${paint.green('applied')}  ${ref(e.ref)} ${e.action}`;
     case 'pruned':
-      return `${paint.yellow('pruned')}   ${ref(e.ref)}${e.existed ? '' : paint.dim(' (already gone)')}`;
+    case 'credentials':
+      return describeChange(e, paint);
     case 'health':
       return describeHealth(e, paint);
     case 'release':

@@ -97,8 +97,9 @@ function ingressRulesOf(app: ResolvedApp, svc: ResolvedService): Record<string, 
 }
 
 /** Egress to one backing resource: its namespace, its address range, or (neither declared) anywhere on its port. */
-function resourceEgress(res: ResolvedService['dependsOnResources'][number]): Record<string, unknown> {
+function resourceEgress(app: ResolvedApp, res: ResolvedService['dependsOnResources'][number]): Record<string, unknown> {
   const ports = res.port !== undefined ? [{ port: res.port, protocol: 'TCP' }] : undefined;
+  if (res.provision) return { to: [{ podSelector: { matchLabels: { [LABELS.name]: res.name, [LABELS.instance]: app.name } } }], ports };
   if (res.namespace) return { to: [namespacePeer(res.namespace)], ports };
   if (res.cidr) return { to: [{ ipBlock: { cidr: res.cidr } }], ports };
   return { ports };
@@ -120,7 +121,7 @@ function egressRulesOf(app: ResolvedApp, svc: ResolvedService, all: readonly Res
       to: [{ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: dep.name } } }],
       ports: portsOf(dep.ports),
     }));
-  return [dns, ...services, ...svc.dependsOnResources.map(resourceEgress)];
+  return [dns, ...services, ...svc.dependsOnResources.map((r) => resourceEgress(app, r))];
 }
 
 /**
