@@ -85,7 +85,8 @@ function planResource(plan: ResourcePlan, resName: string, res: Obj, metadata: O
       plan.volumes.set(resName, { emptyDir: {} });
       return;
     default:
-      if (!BACKING_TYPES.has(type.toLowerCase())) plan.unbound.push({ resource: resName, path: ['resources', resName, 'type'], type });
+      // What Nimbus cannot run must be bound in nimbus.yaml (its outputs are known, its address is not).
+      if (!PROVISIONABLE.has(type.toLowerCase())) plan.unbound.push({ resource: resName, path: ['resources', resName, 'type'], type });
       // As Score's reference implementations do: what Nimbus can run, it runs, unless nimbus.yaml binds it.
       plan.resources[resName] = {
         type,
@@ -355,7 +356,7 @@ export function convertScoreWorkload(
       ...doc.locate(path),
       code: 'NIMBUS_SCORE_UNSUPPORTED' as const,
       message: `resource '${resource}' has type '${type}', which Nimbus does not provision`,
-      hint: `bind it in nimbus.yaml under spec.resources.${resource} (type, host, port, params) and render both files together; Nimbus knows: service, route, dns, volume, ${[...BACKING_TYPES].sort().join(', ')}`,
+      hint: `bind it in nimbus.yaml under spec.resources.${resource} (type, host, port, params) and render both files together; Nimbus runs ${[...PROVISIONABLE].sort().join(', ')} itself and knows the outputs of ${[...BACKING_TYPES].sort().join(', ')}`,
     },
   }));
   return { name, service, resources: plan.resources, diagnostics, origins, unbound };

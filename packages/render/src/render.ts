@@ -21,10 +21,12 @@ type Part = KubeObject | undefined | false;
 
 /** What the mesh adds for one service: Istio routing and policy, or Gateway API routes and track Services. */
 function meshParts(app: ResolvedApp, svc: ResolvedService, canary: boolean): Part[] {
+  // HTTP routes (retries, timeouts, weights) only where HTTP or gRPC is spoken: a TCP or UDP port gets none.
+  const routed = svc.ports[0]?.appProtocol === 'http' || svc.ports[0]?.appProtocol === 'grpc';
   if (app.mesh?.provider === 'istio') {
-    return [...(svc.ports.length ? [destinationRule(app, svc), virtualService(app, svc)] : []), authorizationPolicy(app, svc)];
+    return [...(routed ? [destinationRule(app, svc), virtualService(app, svc)] : []), authorizationPolicy(app, svc)];
   }
-  if (app.mesh?.provider === 'gateway-api') return [...(canary ? trackServices(app, svc) : []), httpRoute(app, svc)];
+  if (app.mesh?.provider === 'gateway-api') return routed ? [...(canary ? trackServices(app, svc) : []), httpRoute(app, svc)] : [];
   return [];
 }
 

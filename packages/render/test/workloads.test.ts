@@ -204,3 +204,22 @@ spec:
     );
   });
 });
+
+describe('mesh routes follow what a port speaks', () => {
+  it('gives a TCP service no HTTP route, an HTTP one its VirtualService', () => {
+    const text = `apiVersion: nimbus.dev/v1alpha1
+kind: App
+metadata: { name: meshy }
+spec:
+  mesh: { provider: istio }
+  services:
+    web: { image: web:1.0.0, ports: [{ port: 8080 }] }
+    store: { image: store:1.0.0, ports: [{ port: 6379, protocol: tcp }] }
+`;
+    const objects = renderApp(loadApp([{ file: 'nimbus.yaml', text }]).spec).objects;
+    const routes = objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name);
+    expect(routes).toContain('web');
+    expect(routes).not.toContain('store');
+    expect(objects.some((o) => o.kind === 'AuthorizationPolicy' && o.metadata.name === 'store')).toBe(true);
+  });
+});
