@@ -34,7 +34,6 @@ const GRPC_HEALTH_SERVER = [
 describe('an ordinary microservices app on the real node', () => {
   let client: KubeClient;
   let ns: string;
-  let pvDir: string;
 
   beforeAll(async () => {
     testNode();
@@ -45,9 +44,29 @@ describe('an ordinary microservices app on the real node', () => {
   const namespaces: string[] = [];
   const volumes: string[] = [];
 
+  /** A PersistentVolume on a fresh directory of the node, reserved for one claim (the testbed has no dynamic provisioner). */
+  async function localVolume(name: string, namespace: string, claim: string): Promise<void> {
+    const path = mkdtempSync(join(tmpdir(), 'nimbus-pv-'));
+    chmodSync(path, 0o777);
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name },
+      spec: {
+        capacity: { storage: '64Mi' },
+        accessModes: ['ReadWriteOnce'],
+        storageClassName: '',
+        persistentVolumeReclaimPolicy: 'Delete',
+        hostPath: { path, type: 'Directory' },
+        claimRef: { namespace, name: claim },
+      },
+    });
+    volumes.push(name);
+  }
+
   afterAll(async () => {
     for (const name of [ns, ...namespaces]) await client?.delete({ apiVersion: 'v1', kind: 'Namespace', name });
-    for (const name of [`${ns}-store`, ...volumes]) await client?.delete({ apiVersion: 'v1', kind: 'PersistentVolume', name });
+    for (const name of volumes) await client?.delete({ apiVersion: 'v1', kind: 'PersistentVolume', name });
     client?.close();
   });
 
@@ -56,21 +75,7 @@ describe('an ordinary microservices app on the real node', () => {
     const busybox = pushed('nimbus-test/busybox:1.35', 'nimbus-test/busybox:1.35');
     const redis = pushed('redis:7', 'nimbus-test/redis:7');
     // The store's volume: a local PersistentVolume on the node (the testbed has no dynamic provisioner).
-    pvDir = mkdtempSync(join(tmpdir(), 'nimbus-pv-'));
-    chmodSync(pvDir, 0o777);
-    await client.apply({
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: `${ns}-store` },
-      spec: {
-        capacity: { storage: '64Mi' },
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: '',
-        persistentVolumeReclaimPolicy: 'Delete',
-        hostPath: { path: pvDir, type: 'Directory' },
-        claimRef: { namespace: ns, name: 'data-store-0' },
-      },
-    });
+    await localVolume(`${ns}-store`, ns, 'data-store-0');
     const dir = mkdtempSync(join(tmpdir(), 'nimbus-workloads-'));
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -150,22 +155,7 @@ spec:
     const app = uniqueNamespace('provisioned');
     namespaces.push(app);
     const dir = mkdtempSync(join(tmpdir(), 'nimbus-provisioned-'));
-    const volume = mkdtempSync(join(tmpdir(), 'nimbus-pv-'));
-    chmodSync(volume, 0o777);
-    await client.apply({
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: `${app}-cache` },
-      spec: {
-        capacity: { storage: '64Mi' },
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: '',
-        persistentVolumeReclaimPolicy: 'Delete',
-        hostPath: { path: volume, type: 'Directory' },
-        claimRef: { namespace: app, name: 'data-cache-0' },
-      },
-    });
-    volumes.push(`${app}-cache`);
+    await localVolume(`${app}-cache`, app, 'data-cache-0');
     writeFileSync(
       join(dir, 'nimbus.yaml'),
       `apiVersion: nimbus.dev/v1alpha1
