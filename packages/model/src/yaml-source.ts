@@ -13,6 +13,7 @@ const yaml = (): typeof import('yaml') => {
 };
 
 import type { Diagnostic, SourceLocation } from './errors.js';
+import { lineStarts, locateIn, type PositionIndex, positionIndexes, spells } from './yaml-positions.js';
 
 export type PathSegment = string | number;
 
@@ -90,27 +91,53 @@ export function parseYamlSource(text: string, file?: string): ParsedYaml {
   } catch {
     return parseWithPositions(text, file);
   }
-  let detailed: ParsedYaml | undefined;
-  let aligned: (SourceDocument | undefined)[] | undefined;
-  const positioned = (index: number): SourceDocument | undefined => {
-    if (!aligned) {
-      detailed = parseWithPositions(text, file, true);
-      // Documents line up one to one when both parsers saw the same stream.
-      aligned = detailed.documents.length === values.length ? detailed.documents : [];
-    }
-    return aligned[index];
-  };
+  const located = lazyLocator(text, file, values.length);
   const documents: SourceDocument[] = [];
   values.forEach((value, index) => {
     if (value === null || value === undefined) return;
     documents.push({
       file,
       value,
-      locate: (path, at) => positioned(index)?.locate(path, at) ?? { file, path: formatPath(path) },
-      has: (path) => positioned(index)?.has(path) ?? hasPath(value, path),
+      locate: (path, at) => located.locate(index, path, at ?? 'value') ?? { file, path: formatPath(path) },
+      has: (path) => located.has(index, path) ?? hasPath(value, path),
     });
   });
   return { documents, diagnostics: [] };
+}
+
+/**
+ * Positions read on the first question: js-yaml again with its node
+ * listener, or (when its documents do not line up) the position-tracking parse.
+ */
+function lazyLocator(text: string, file: string | undefined, count: number) {
+  let indexes: PositionIndex[] | undefined;
+  let starts: number[] | undefined;
+  let fallback: (SourceDocument | undefined)[] | undefined;
+  const load = () => {
+    if (indexes || fallback) return;
+    const read = positionIndexes(text);
+    if (read && read.length === count) {
+      indexes = read;
+      starts = lineStarts(text);
+      return;
+    }
+    const detailed = parseWithPositions(text, file, true);
+    // Documents line up one to one when both parsers saw the same stream.
+    fallback = detailed.documents.length === count ? detailed.documents : [];
+  };
+  return {
+    locate(index: number, path: readonly PathSegment[], at: 'key' | 'value'): SourceLocation | undefined {
+      load();
+      if (fallback) return fallback[index]?.locate(path, at);
+      const where = locateIn(text, starts as number[], (indexes as PositionIndex[])[index] as PositionIndex, path, at);
+      return where ? { file, ...where, path: formatPath(path) } : undefined;
+    },
+    has(index: number, path: readonly PathSegment[]): boolean | undefined {
+      load();
+      if (fallback) return fallback[index]?.has(path);
+      return spells((indexes as PositionIndex[])[index] as PositionIndex, path);
+    },
+  };
 }
 
 function hasPath(value: unknown, path: readonly PathSegment[]): boolean {
