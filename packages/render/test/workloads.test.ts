@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { runChecks } from '@nimbus/check';
-import { type KubeObject, loadApp } from '@nimbus/model';
+import { type KubeObject, loadApp, PROVISIONABLE } from '@nimbus/model';
 import { renderApp } from '@nimbus/render';
 import { describe, expect, it } from 'vitest';
+import { provisionRecipe } from '../src/kubernetes/provisioned.js';
 
 const root = new URL('../../../', import.meta.url).pathname;
 const text = readFileSync(`${root}test/fixtures/specs/grpc-shop/nimbus.yaml`, 'utf8');
@@ -195,6 +196,10 @@ spec:
       to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'orders', 'app.kubernetes.io/instance': 'shop' } } }],
       ports: [{ port: 5432, protocol: 'TCP' }],
     });
+  });
+
+  it('has a recipe for every type the spec lets one provision (the list lives in the model, the recipes here)', () => {
+    for (const type of PROVISIONABLE) expect(provisionRecipe(type), type).toBeDefined();
   });
 
   it('passes nimbus check with no error, and refuses what it cannot run', () => {
