@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runChecks } from '@nimbus/check';
 import { loadApp } from '@nimbus/model';
-import { bundleFiles, renderApp } from '@nimbus/render';
+import { bundleFiles, objectsToYaml, renderApp } from '@nimbus/render';
 import { generateAppText } from './generate.mjs';
 import { best as bestOf, rate } from './timing.mjs';
 
@@ -31,19 +31,26 @@ console.log(`  render + check: ${(pipeline.seconds * 1000).toFixed(0)} ms -> ${r
 const checkOnly = best(() => runChecks(pipeline.result.objects));
 console.log(`  check alone (schema + ${'rules'}): ${(checkOnly.seconds * 1000).toFixed(0)} ms -> ${rate(n, checkOnly.seconds)} objects/s`);
 
-// 2. The same objects as plain manifests on disk, checked by the CLI.
-const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-'));
-for (const f of bundleFiles(pipeline.result.objects)) if (f.path !== 'kustomization.yaml') writeFileSync(join(dir, f.path), f.content);
-const cli = new URL('../packages/cli/bin/nimbus.js', import.meta.url).pathname;
-const timed = (cmd, args) => {
+// 2. The same spec checked by the command, whole process: read, validate, render, check, print.
+const specDir = mkdtempSync(join(tmpdir(), 'nimbus-bench-spec-'));
+writeFileSync(join(specDir, 'nimbus.yaml'), text);
+const cli = new URL('../packages/cli/bin/nimbus.cjs', import.meta.url).pathname;
+const timed = (cmd, args, opts = {}) => {
   let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < (opts.rounds ?? ROUNDS); i++) {
     const t0 = process.hrtime.bigint();
-    spawnSync(cmd, args, { stdio: 'ignore' });
+    spawnSync(cmd, args, { stdio: 'ignore', cwd: opts.cwd });
     min = Math.min(min, Number(process.hrtime.bigint() - t0) / 1e9);
   }
   return min;
 };
+const specWhole = timed(process.execPath, [cli, 'check', '-o', 'json'], { cwd: specDir });
+console.log(`  nimbus check (the spec, whole process): ${(specWhole * 1000).toFixed(0)} ms -> ${rate(n, specWhole)} objects/s (goal 10,000)`);
+rmSync(specDir, { recursive: true, force: true });
+
+// 3. The same objects as plain manifests on disk, checked by the CLI.
+const dir = mkdtempSync(join(tmpdir(), 'nimbus-bench-'));
+for (const f of bundleFiles(pipeline.result.objects)) if (f.path !== 'kustomization.yaml') writeFileSync(join(dir, f.path), f.content);
 const ours = timed(process.execPath, [cli, 'check', '-f', dir, '-o', 'json']);
 console.log(`  nimbus check -f DIR (${n} files, whole process): ${(ours * 1000).toFixed(0)} ms -> ${rate(n, ours)} objects/s`);
 const kubeScore = peerBinary('kube-score');
@@ -60,7 +67,7 @@ if (kubeScore) {
 }
 rmSync(dir, { recursive: true, force: true });
 
-// 3. A 700-object directory, whole processes: the size of a real app's manifests.
+// 4. A 700-object directory, whole processes: the size of a real app's manifests.
 const small = mkdtempSync(join(tmpdir(), 'nimbus-bench-700-'));
 const smallObjects = renderApp(loadApp([{ file: 'bench.yaml', text: generateAppText(Math.round((700 / n) * SERVICES)) }]).spec).objects;
 const smallFiles = bundleFiles(smallObjects).filter((f) => f.path !== 'kustomization.yaml');
@@ -85,4 +92,28 @@ for (const [peerName, args] of peers) {
   console.log(`  ${peerName}: ${(t * 1000).toFixed(0)} ms; nimbus takes ${(oursSmall / t).toFixed(2)}x its time`);
 }
 rmSync(small, { recursive: true, force: true });
+
+// 5. Start-up: what a short command costs, whole processes, beside bare Node in the same run.
+const startup = mkdtempSync(join(tmpdir(), 'nimbus-bench-start-'));
+const fileObjects = renderApp(loadApp([{ file: 'bench.yaml', text: generateAppText(5) }]).spec).objects;
+const oneFile = join(startup, 'app.yaml');
+writeFileSync(oneFile, objectsToYaml(fileObjects));
+const STARTS = Math.max(ROUNDS, 10);
+const bare = timed(process.execPath, ['-e', '0'], { rounds: STARTS });
+const help = timed(process.execPath, [cli, '--help'], { rounds: STARTS });
+const fileCheck = timed(process.execPath, [cli, 'check', '-f', oneFile], { rounds: STARTS });
+const modulesCheck = timed('env', ['NIMBUS_NO_BUNDLE=1', process.execPath, cli, 'check', '-f', oneFile], { rounds: STARTS });
+console.log(`start-up (best of ${STARTS}, whole processes): node -e 0 ${(bare * 1000).toFixed(0)} ms`);
+console.log(`  nimbus --help ${(help * 1000).toFixed(0)} ms (goal 100)`);
+console.log(
+  `  nimbus check -f (one file, ${fileObjects.length} objects) ${(fileCheck * 1000).toFixed(0)} ms (goal 150); from the modules instead of the one-file build ${(modulesCheck * 1000).toFixed(0)} ms`,
+);
+for (const [peerName, argv] of [
+  ['kube-score', ['score', '--output-format', 'ci', oneFile]],
+  ['kube-linter', ['lint', oneFile]],
+]) {
+  const bin = peerBinary(peerName);
+  if (bin) console.log(`  ${peerName} on the same file: ${(timed(bin, argv, { rounds: STARTS }) * 1000).toFixed(0)} ms`);
+}
+rmSync(startup, { recursive: true, force: true });
 console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process)`);

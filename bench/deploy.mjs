@@ -39,7 +39,7 @@ try {
   const peer = objectsFor(nsPeer);
   writeFileSync(join(dir, 'ours.yaml'), objectsToYaml(ours));
   writeFileSync(join(dir, 'peer.yaml'), objectsToYaml(peer));
-  const cli = join(root, 'packages/cli/bin/nimbus.js');
+  const cli = join(root, 'packages/cli/bin/nimbus.cjs');
   const tOurs = timed(process.execPath, [
     cli,
     'deploy',

@@ -26,7 +26,7 @@ if (!kubeconfig || !env.NIMBUS_TEST_NODE)
 const peers = process.env.NIMBUS_PEERS ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'nimbus-testbed/peers');
 spawnSync('bash', [join(root, 'bench/peers.sh')], { stdio: 'inherit' });
 const helm = join(peers, 'helm');
-const cli = join(root, 'packages/cli/bin/nimbus.js');
+const cli = join(root, 'packages/cli/bin/nimbus.cjs');
 const kubectl = (...args) => spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
 const run = (cmd, args, opts = {}) => {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });

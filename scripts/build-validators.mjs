@@ -19,7 +19,7 @@ const { validatorSource, crdValidatorSource, wrapCommonJs } = await import(new U
  * the cache holds their compiled code too.
  */
 function writeCodeCache(file) {
-  const source = readFileSync(file, 'utf8');
+  const source = readFileSync(file, 'latin1');
   const script = new Script(wrapCommonJs(source), { filename: file.pathname });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module);
@@ -33,7 +33,10 @@ for (const [what, source, file] of [
 ]) {
   const t0 = performance.now();
   const { ajv, refs } = source();
-  writeFileSync(new URL(file, checkDist), standaloneCode(ajv, refs));
+  // ASCII only (other characters as \u escapes, the same in strings, patterns and names), so the
+  // check package can read the file as Latin-1.
+  const ascii = standaloneCode(ajv, refs).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  writeFileSync(new URL(file, checkDist), ascii);
   writeCodeCache(new URL(file, checkDist));
   console.log(`precompiled ${Object.keys(refs).length} ${what} validators in ${Math.round(performance.now() - t0)} ms`);
 }

@@ -20,6 +20,7 @@ function step(title, cmd, args, options = {}) {
 let failedSteps = 0;
 if (step('build and type-check', 'npx', ['tsc', '-b', 'packages/cli', 'packages/runtime']) !== 0) failedSteps++;
 else if (step('precompile schema validators', 'node', ['scripts/build-validators.mjs']) !== 0) failedSteps++;
+else if (step('one-file CLI and its code cache', 'node', ['scripts/bundle-cli.mjs']) !== 0) failedSteps++;
 if (step('lint', 'npx', ['biome', 'ci', '.']) !== 0) failedSteps++;
 
 const hasIntegration = ['test/integration', 'e2e'].some((d) => existsSync(join(root, d)) && readdirSync(join(root, d)).length > 0);

@@ -6,7 +6,7 @@ import { checkFiles } from '@nimbus/project';
 import { describe, expect, it } from 'vitest';
 import { corpusDirs } from '../../scripts/lib/corpus.mjs';
 
-const cli = new URL('../../packages/cli/bin/nimbus.js', import.meta.url).pathname;
+const cli = new URL('../../packages/cli/bin/nimbus.cjs', import.meta.url).pathname;
 const dirs = corpusDirs();
 
 describe('the corpus of upstream manifests', () => {

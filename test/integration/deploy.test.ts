@@ -179,7 +179,7 @@ describe('nimbus deploy on a real control plane', () => {
     const original = readFileSync(file, 'utf8');
     const cli = spawn(
       process.execPath,
-      [join(root, 'packages/cli/bin/nimbus.js'), 'logs', 'web', '-f', '--tail', '1', '--app', 'shop', '-n', ns, ...kube],
+      [join(root, 'packages/cli/bin/nimbus.cjs'), 'logs', 'web', '-f', '--tail', '1', '--app', 'shop', '-n', ns, ...kube],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';

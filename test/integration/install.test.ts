@@ -31,8 +31,17 @@ describe('the packed packages', () => {
     cpSync(join(root, 'examples/shop'), join(project, 'shop'), { recursive: true });
     const nimbus = (...args: string[]) => execFileSync(join(project, 'node_modules/.bin/nimbus'), args, { cwd: project, encoding: 'utf8' });
     expect(nimbus('version')).toMatch(/^nimbus \d+\.\d+\.\d+/);
+    // It starts as it does here: the one-file build with its code cache, the precompiled schema validators.
+    expect(JSON.parse(nimbus('version', '-o', 'json'))).toMatchObject({
+      build: 'one-file',
+      codeCache: 'accepted',
+      schemaValidators: 'precompiled',
+    });
     nimbus('render', 'shop', '--out', 'out');
     expect(readdirSync(join(project, 'out')).filter((f) => f.endsWith('.yaml')).length).toBeGreaterThan(10);
+    const checked = JSON.parse(nimbus('check', '-f', 'out', '-o', 'json', '--quiet')) as { findings: { ruleId: string }[] };
+    expect(checked.findings.length).toBeGreaterThan(0);
+    expect(checked.findings.filter((f) => f.ruleId === 'schema')).toEqual([]);
     // The library API resolves from the installed packages too.
     const script =
       "import { loadApp } from '@nimbus/model'; import { renderApp } from '@nimbus/render'; import { readFileSync } from 'node:fs'; const app = loadApp([{ file: 'shop/nimbus.yaml', text: readFileSync('shop/nimbus.yaml', 'utf8') }]); console.log(renderApp(app.spec).objects.length);";

@@ -57,7 +57,7 @@ describe('nimbus up of the example shop on the local engine', () => {
   });
 
   it("follows every service's output, prefixed by name, until interrupted; down removes it all", async () => {
-    const cli = spawn(process.execPath, [`${root}packages/cli/bin/nimbus.js`, ...upArgs(), '--follow'], {
+    const cli = spawn(process.execPath, [`${root}packages/cli/bin/nimbus.cjs`, ...upArgs(), '--follow'], {
       cwd: shop,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -35,6 +35,6 @@ export { buildContext, type Rule, type RuleCategory, type RuleContext, type Rule
 export { REMOVED_APIS } from './rules/api.js';
 export { RULES } from './rules/index.js';
 export * from './scan/index.js';
-export { hasSchema, KUBERNETES_SCHEMA_VERSION, validateSchemas } from './schema-validation.js';
+export { hasSchema, KUBERNETES_SCHEMA_VERSION, schemaValidatorsOrigin, validateSchemas } from './schema-validation.js';
 export { type ComplexityTerm, computeScorecard, type Evidence, type Factor, type Scorecard, type ScorecardSignals } from './scorecard.js';
 export { type FactorResult, type FactorVerdict, reviewTwelveFactors } from './twelve-factor.js';

@@ -86,7 +86,8 @@ function loadPrecompiled(file: string): Record<string, ValidateFunction> | null 
   const url = new URL(file, import.meta.url);
   let source: string;
   try {
-    source = readFileSync(url, 'utf8');
+    // The build writes them ASCII only: Latin-1 gives V8 a one-byte string without decoding.
+    source = readFileSync(url, 'latin1');
   } catch {
     return null;
   }
@@ -113,6 +114,9 @@ function precompiledValidators(): Record<string, ValidateFunction> | null {
   precompiled ??= loadPrecompiled('./kubernetes-validators.cjs');
   return precompiled;
 }
+
+/** Where the Kubernetes validators come from in this installation: the build's precompiled file, or compiled at start. */
+export const schemaValidatorsOrigin = (): 'precompiled' | 'compiled' => (precompiledValidators() ? 'precompiled' : 'compiled');
 
 function kubernetesValidator(key: string): ValidateFunction | null {
   const cached = compiled.get(key);

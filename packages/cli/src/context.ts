@@ -11,6 +11,14 @@ export interface CliContext {
   stdin?: NodeJS.ReadableStream;
   /** `--quiet`: results and errors only; `--verbose`: every step, and stacks with errors. */
   verbosity?: Verbosity;
+  /** How this process loaded the command (the one-file build and its code cache, or the modules). */
+  startup?: StartupInfo;
+}
+
+export interface StartupInfo {
+  build: 'one-file' | 'modules';
+  /** V8's code cache of the one-file build: used, refused (another Node version: compiled at start), or missing. */
+  codeCache?: 'accepted' | 'rejected' | 'absent';
 }
 
 export type Verbosity = 'quiet' | 'normal' | 'verbose';

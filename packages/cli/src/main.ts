@@ -191,13 +191,14 @@ export function buildProgram(ctx: CliContext, setExit: (code: number) => void): 
   program
     .command('version')
     .description('Print the version of nimbus and of the Node.js it runs on.')
-    .addHelpText('after', '\nExamples:\n  nimbus version\n  nimbus version -o json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  nimbus version\n  nimbus version -o json\n  nimbus version --verbose   # how it started: one-file build, code cache, schema validators',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((opts) => {
-      const info = { nimbus: VERSION, node: process.versions.node, platform: `${process.platform}/${process.arch}` };
-      ctx.stdout.write(
-        opts.output === 'json' ? `${JSON.stringify(info)}\n` : `nimbus ${info.nimbus} (node ${info.node}, ${info.platform})\n`,
-      );
+    .action(async (opts) => {
+      const { runVersion } = await import('./commands/version.js');
+      runVersion(opts, ctx);
     });
 
   program

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,7 +160,7 @@ describe('nimbus init', () => {
 describe('a reader that goes away', () => {
   it('ends the command quietly, as SIGPIPE would (nimbus render | head -1)', async () => {
     const { spawn } = await import('node:child_process');
-    const bin = join(root, 'packages/cli/bin/nimbus.js');
+    const bin = join(root, 'packages/cli/bin/nimbus.cjs');
     const child = spawn(process.execPath, [bin, 'render', shop], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c) => (stderr += c));
@@ -188,5 +189,56 @@ describe('generated artifacts in a directory of the user', () => {
     // Written once, the artifacts are Nimbus's: the next run replaces them without --force.
     expect((await runCli(['render', shop, '--artifacts', dir], root)).code).toBe(0);
     expect(readFileSync(join(dir, 'notes.md'), 'utf8')).toBe('keep');
+  });
+});
+
+describe('the one-file build the command starts from', () => {
+  const bin = join(root, 'packages/cli/bin/nimbus.cjs');
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it('is what the command runs, with its code cache accepted', () => {
+    const r = run(['version', '-o', 'json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ build: 'one-file', codeCache: 'accepted', schemaValidators: 'precompiled' });
+    expect(JSON.parse(run(['version', '-o', 'json'], { NIMBUS_NO_BUNDLE: '1' }).stdout)).toMatchObject({ build: 'modules' });
+  });
+
+  it('prints byte for byte what the modules print, findings and errors alike', () => {
+    const manifests = join(scratch(), 'shop.yaml');
+    writeFileSync(manifests, run(['render', shop]).stdout);
+    // A directory as people keep one: a kustomization, a custom resource, RBAC, a file that is not YAML.
+    const dir = scratch();
+    writeFileSync(join(dir, 'kustomization.yaml'), 'resources: [app.yaml]\n');
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      [
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: api, image: api:latest, resources: {limits: {memory: 1Gb}}}]',
+        'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: api}\nspec:\n  hosts: [api]\n  http: [{route: [{destination: {host: api}, weight: high}]}]',
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: all}\nrules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]',
+      ].join('\n---\n'),
+    );
+    writeFileSync(join(dir, 'broken.yaml'), 'kind: [unclosed\n');
+    const cases = [
+      ['render', shop, '-o', 'json'],
+      ['check', shop, '-o', 'json'],
+      ['check', '-f', manifests],
+      ['check', '-f', dir, '-o', 'json'],
+      ['check', '-f', dir, '--strict'],
+      ['check', join(root, 'test/fixtures/specs/score-only/score.yaml'), '--name', 'demo', '-o', 'sarif'],
+      ['render', join(root, 'no-such-spec.yaml')],
+      ['explain', 'NIMBUS_SPEC_SYNTAX'],
+      ['deploy', '--bogus'],
+    ];
+    for (const args of cases) {
+      const bundled = run(args);
+      const modules = run(args, { NIMBUS_NO_BUNDLE: '1' });
+      expect({ args, status: bundled.status, stdout: bundled.stdout, stderr: bundled.stderr }).toEqual({
+        args,
+        status: modules.status,
+        stdout: modules.stdout,
+        stderr: modules.stderr,
+      });
+    }
   });
 });

@@ -50,7 +50,7 @@ describe('command-line habits', () => {
 
   it('reads manifests from standard input with -f -', () => {
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { containers: [{ name: c, image: nginx:latest }] }\n';
-    const r = spawnSync(process.execPath, [`${root}packages/cli/bin/nimbus.js`, 'check', '-f', '-', '-o', 'json'], {
+    const r = spawnSync(process.execPath, [`${root}packages/cli/bin/nimbus.cjs`, 'check', '-f', '-', '-o', 'json'], {
       input: pod,
       encoding: 'utf8',
     });
