@@ -45,7 +45,9 @@ const timed = (cmd, args, opts = {}) => {
   return min;
 };
 const specWhole = timed(process.execPath, [cli, 'check', '-o', 'json'], { cwd: specDir });
-console.log(`  nimbus check (the spec, whole process): ${(specWhole * 1000).toFixed(0)} ms -> ${rate(n, specWhole)} objects/s (goal 10,000)`);
+console.log(
+  `  nimbus check (the spec, whole process): ${(specWhole * 1000).toFixed(0)} ms -> ${rate(n, specWhole)} objects/s (goal 10,000)`,
+);
 rmSync(specDir, { recursive: true, force: true });
 
 // 3. The same objects as plain manifests on disk, checked by the CLI.

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import {
   applyRuleLevels,
@@ -27,8 +27,8 @@ export interface CheckResult {
 const isDockerfile = (path: string) => /(^|\/)(Dockerfile(\.[\w-]+)?|[\w.-]+\.Dockerfile)$/.test(path);
 
 export async function lintDockerfiles(paths: readonly string[], cwd: string, config: CheckConfig): Promise<Finding[]> {
-  const all = await Promise.all(paths.map(async (p) => lintDockerfile(await readFile(p, 'utf8'), relative(cwd, p))));
-  return applyRuleLevels(all.flat(), config);
+  const all = paths.flatMap((p) => lintDockerfile(readFileSync(p, 'utf8'), relative(cwd, p)));
+  return applyRuleLevels(all, config);
 }
 
 /** Inputs that are not Kubernetes objects, as info findings; unreadable files as errors. Nothing is dropped unsaid. */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECK_CONFIG_FILE, type CheckConfig, parseCheckConfig } from '@nimbus/check';
 import { NimbusError } from '@nimbus/model/core';
@@ -9,7 +9,8 @@ export async function readCheckConfig(explicit: string | undefined, searchDirs: 
   for (const path of candidates) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      // Synchronous: a small file read once at start-up, where a thread-pool round trip costs more.
+      text = readFileSync(path, 'utf8');
     } catch (cause) {
       if (explicit) throw new NimbusError('NIMBUS_FILE_NOT_FOUND', `cannot read check config ${path}`, { cause, location: { file: path } });
       continue;

@@ -1,13 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { access, constants, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { NimbusError, type SpecInput } from '@nimbus/model';
 
 const DEFAULT_SPEC_NAMES = ['nimbus.yaml', 'nimbus.yml', 'score.yaml', 'score.yml'];
 
-async function isDirectory(path: string): Promise<boolean> {
+// Reading the spec is synchronous: a command waits for it anyway, and each asynchronous call
+// would be a round trip through the thread pool at start-up.
+function isDirectory(path: string): boolean {
   try {
-    return (await stat(path)).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
@@ -23,11 +25,11 @@ export async function resolveSpecPaths(args: readonly string[], cwd = process.cw
   const out: string[] = [];
   for (const arg of named) {
     const path = resolve(cwd, arg);
-    if (!(await isDirectory(path))) {
+    if (!isDirectory(path)) {
       out.push(arg);
       continue;
     }
-    const entries = await readdir(path);
+    const entries = readdirSync(path);
     const nimbus = DEFAULT_SPEC_NAMES.slice(0, 2).find((n) => entries.includes(n));
     const scores = entries.filter((e) => /^score(\..+)?\.ya?ml$/.test(e)).sort();
     const chosen = nimbus ? [nimbus] : scores;
@@ -46,7 +48,7 @@ export async function readSpecInputs(paths: readonly string[], cwd = process.cwd
     paths.map(async (file) => {
       if (file === '-') return { file: '<stdin>', text: await readStdin() };
       try {
-        return { file, text: await readFile(resolve(cwd, file), 'utf8') };
+        return { file, text: readFileSync(resolve(cwd, file), 'utf8') };
       } catch (cause) {
         throw new NimbusError('NIMBUS_FILE_NOT_FOUND', `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`, {
           cause,

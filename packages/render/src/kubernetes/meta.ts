@@ -22,15 +22,29 @@ export function trafficSelector(app: ResolvedApp, svc: ResolvedService): Record<
 /** The label the mesh splits traffic on, present when a service has a canary. */
 export const TRACK_LABEL = LABELS.track;
 
+/** A service's labels per component, made once: every object of the service carries them. */
+const labelsOfService = new WeakMap<ResolvedService, Map<string, Readonly<Record<string, string>>>>();
+
 export function serviceLabels(app: ResolvedApp, svc: ResolvedService, component = 'server'): Record<string, string> {
-  const version = labelValue(imageTag(svc.image) ?? '');
-  return {
-    ...appLabels(app),
-    ...selectorLabels(app, svc),
-    [LABELS.component]: component,
-    [LABELS.service]: svc.name,
-    ...(version ? { [LABELS.version]: version } : {}),
-  };
+  let byComponent = labelsOfService.get(svc);
+  if (!byComponent) {
+    byComponent = new Map();
+    labelsOfService.set(svc, byComponent);
+  }
+  let labels = byComponent.get(component);
+  if (!labels) {
+    const version = labelValue(imageTag(svc.image) ?? '');
+    labels = {
+      ...appLabels(app),
+      ...selectorLabels(app, svc),
+      [LABELS.component]: component,
+      [LABELS.service]: svc.name,
+      ...(version ? { [LABELS.version]: version } : {}),
+    };
+    byComponent.set(component, labels);
+  }
+  // A copy: each object owns its labels.
+  return { ...labels };
 }
 
 export function meta(app: ResolvedApp, name: string, labels: Record<string, string>, annotations?: Record<string, string>): ObjectMeta {
