@@ -11,7 +11,10 @@ const { Writable } = require('node:stream');
 const { Script } = require('node:vm');
 
 const [bundle, root] = process.argv.slice(2);
-const script = new Script(wrap(readFileSync(bundle, 'utf8')), { filename: bundle });
+const source = readFileSync(bundle, 'latin1');
+const buildId = /^\/\*nimbus-build:([0-9a-f]{16})\*\//.exec(source)?.[1];
+if (!buildId) throw new Error(`${bundle} does not start with its build id`);
+const script = new Script(wrap(source), { filename: bundle });
 const module_ = { exports: {} };
 script.runInThisContext()(module_.exports, createRequire(bundle), module_, bundle, dirname(bundle));
 const { main } = module_.exports;
@@ -51,7 +54,8 @@ async function run(argv) {
     }
     await run(['explain']);
     await run(['explain', 'container-image-tag']);
-    writeFileSync(`${bundle}.cache`, script.createCachedData());
+    // Headed by the build id the command compares before it hands the rest to V8.
+    writeFileSync(`${bundle}.cache`, Buffer.concat([Buffer.from(`nimbus-cache:${buildId}\n`, 'latin1'), script.createCachedData()]));
     console.log(`code cache for the CLI from its commands on the example (${Math.round(performance.now() - t0)} ms)`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -23,8 +23,12 @@ const source = process.env.NIMBUS_NO_BUNDLE ? undefined : read(filename, 'latin1
 if (source === undefined) {
   import('../dist/bin.js');
 } else {
-  // A cache from another Node version is rejected by V8, and the script compiles as usual.
-  const cachedData = read(`${filename}.cache`);
+  // The cache is used only when it was made for this very file (the build id heads both); V8
+  // itself rejects one from another Node version, and the script then compiles as usual.
+  const id = /^\/\*nimbus-build:([0-9a-f]{16})\*\//.exec(source)?.[1];
+  const header = `nimbus-cache:${id}\n`;
+  const cache = id && read(`${filename}.cache`);
+  const cachedData = cache && cache.toString('latin1', 0, header.length) === header ? cache.subarray(header.length) : undefined;
   const script = new Script(Module.wrap(source), {
     filename,
     cachedData,
@@ -32,6 +36,6 @@ if (source === undefined) {
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(filename), module, filename, join(__dirname, '..', 'dist'));
-  const codeCache = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  const codeCache = cachedData === undefined ? (cache ? 'rejected' : 'absent') : script.cachedDataRejected ? 'rejected' : 'accepted';
   module.exports.runCli(process.argv.slice(2), { build: 'one-file', codeCache });
 }

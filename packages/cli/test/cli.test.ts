@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -202,6 +202,31 @@ describe('the one-file build the command starts from', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ build: 'one-file', codeCache: 'accepted', schemaValidators: 'precompiled' });
     expect(JSON.parse(run(['version', '-o', 'json'], { NIMBUS_NO_BUNDLE: '1' }).stdout)).toMatchObject({ build: 'modules' });
+  });
+
+  it('uses a code cache only when it was made for this very file', () => {
+    // A copy of the command inside the repository, so its packages resolve as they do here.
+    const copy = mkdtempSync(join(root, 'packages/cli/.test-copy-'));
+    try {
+      mkdirSync(join(copy, 'bin'));
+      mkdirSync(join(copy, 'dist'));
+      cpSync(bin, join(copy, 'bin/nimbus.cjs'));
+      const bundle = readFileSync(join(root, 'packages/cli/dist/nimbus.cjs'));
+      const cache = readFileSync(join(root, 'packages/cli/dist/nimbus.cjs.cache'));
+      writeFileSync(join(copy, 'dist/nimbus.cjs'), bundle);
+      const startedWith = () =>
+        JSON.parse(spawnSync(process.execPath, [join(copy, 'bin/nimbus.cjs'), 'version', '-o', 'json'], { encoding: 'utf8' }).stdout);
+      expect(startedWith()).toMatchObject({ build: 'one-file', codeCache: 'absent' });
+      writeFileSync(join(copy, 'dist/nimbus.cjs.cache'), cache);
+      expect(startedWith()).toMatchObject({ codeCache: 'accepted' });
+      // The same length, another build: V8 alone would take the cache; the build id refuses it.
+      const other = Buffer.from(cache);
+      other.write('0000000000000000', 'nimbus-cache:'.length, 'latin1');
+      writeFileSync(join(copy, 'dist/nimbus.cjs.cache'), other);
+      expect(startedWith()).toMatchObject({ build: 'one-file', codeCache: 'rejected' });
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('prints byte for byte what the modules print, findings and errors alike', () => {
