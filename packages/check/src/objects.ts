@@ -44,8 +44,19 @@ export interface PodTemplate {
   spec: PodSpec;
 }
 
-const get = (o: unknown, ...keys: string[]): unknown =>
-  keys.reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), o);
+/** The value at a field path, or undefined where the path leaves the objects. */
+function getPath(o: unknown, path: readonly string[]): unknown {
+  let cur = o;
+  for (const k of path) {
+    if (!cur || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+const get = (o: unknown, ...keys: string[]): unknown => getPath(o, keys);
+const CONTAINERS_OF_TEMPLATE = ['spec', 'template', 'spec', 'containers'];
+const LABELS_OF_TEMPLATE = ['metadata', 'labels'];
 
 export const WORKLOAD_KINDS = new Set([
   'Deployment',
@@ -90,13 +101,14 @@ function podSpecOf(v: unknown): PodSpec {
  */
 export function podTemplateOf(o: KubeObject): PodTemplate | undefined {
   if (o.kind === 'Pod') return { owner: o, path: 'spec', labels: asLabels(o.metadata.labels), spec: podSpecOf(get(o, 'spec')) };
-  const at = TEMPLATE_AT[o.kind] ?? (Array.isArray(get(o, 'spec', 'template', 'spec', 'containers')) ? ['spec', 'template'] : undefined);
+  const at = TEMPLATE_AT[o.kind] ?? (Array.isArray(getPath(o, CONTAINERS_OF_TEMPLATE)) ? ['spec', 'template'] : undefined);
   if (!at) return undefined;
+  const template = getPath(o, at);
   return {
     owner: o,
     path: `${at.join('.')}.spec`,
-    labels: asLabels(get(o, ...at, 'metadata', 'labels')),
-    spec: podSpecOf(get(o, ...at, 'spec')),
+    labels: asLabels(getPath(template, LABELS_OF_TEMPLATE)),
+    spec: podSpecOf(get(template, 'spec')),
   };
 }
 

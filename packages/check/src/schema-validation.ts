@@ -286,7 +286,12 @@ export class SchemaCatalog {
 function containsNull(value: unknown): boolean {
   if (value === null) return true;
   if (typeof value !== 'object') return false;
-  for (const v of Array.isArray(value) ? value : Object.values(value as object)) if (containsNull(v)) return true;
+  // Walked without a values array per object: every checked object passes through here.
+  if (Array.isArray(value)) {
+    for (const v of value) if (containsNull(v)) return true;
+    return false;
+  }
+  for (const k in value) if (containsNull((value as Record<string, unknown>)[k])) return true;
   return false;
 }
 

@@ -6,7 +6,7 @@ import { autoscaler, disruptionBudget } from './kubernetes/scaling.js';
 import { adminJob, configMap, deployment, headlessService, serviceAccount, statefulSet } from './kubernetes/workload.js';
 import { httpRoute, trackServices } from './mesh/gateway-api.js';
 import { authorizationPolicy, destinationRule, ingressGateway, peerAuthentication, virtualService } from './mesh/istio.js';
-import { compareObjects, type KubeObject } from './object.js';
+import { type KubeObject, sortObjects } from './object.js';
 import { prometheusRule, serviceMonitors } from './observability/alerts.js';
 import { type ResolvedApp, type ResolvedService, type ResolveOptions, resolveApp } from './resolve.js';
 
@@ -81,11 +81,10 @@ export function renderApp(spec: AppSpec, options: RenderOptions = {}): RenderRes
   const app = resolveApp(spec, options);
   const parts = [...appParts(app), ...app.services.flatMap((svc) => serviceParts(app, svc))];
   const objects = parts.filter((o): o is KubeObject => Boolean(o));
-  objects.sort(compareObjects);
-  return { app, objects: objects.map(prune) };
+  return { app, objects: sortObjects(objects).map(prune) };
 }
 
-/** Drops undefined fields so objects compare and serialise cleanly. */
+/** Drops undefined fields so objects compare and serialise cleanly; a full copy, so the result shares nothing with the spec or itself. */
 function prune<T>(value: T): T {
   if (Array.isArray(value)) return value.map(prune) as T;
   if (value !== null && typeof value === 'object') {

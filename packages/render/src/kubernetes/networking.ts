@@ -106,6 +106,17 @@ function resourceEgress(app: ResolvedApp, res: ResolvedService['dependsOnResourc
 }
 
 /** Out: to DNS, to the services it depends on, to its backing resources. */
+/** Services by name, indexed once per app's list: every service looks up its dependencies. */
+const servicesByName = new WeakMap<readonly ResolvedService[], Map<string, ResolvedService>>();
+function serviceNamed(all: readonly ResolvedService[], name: string): ResolvedService | undefined {
+  let index = servicesByName.get(all);
+  if (!index) {
+    index = new Map(all.map((s) => [s.name, s]));
+    servicesByName.set(all, index);
+  }
+  return index.get(name);
+}
+
 function egressRulesOf(app: ResolvedApp, svc: ResolvedService, all: readonly ResolvedService[]): Record<string, unknown>[] {
   const dns = {
     to: [{ ...namespacePeer('kube-system'), podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
@@ -115,7 +126,7 @@ function egressRulesOf(app: ResolvedApp, svc: ResolvedService, all: readonly Res
     ],
   };
   const services = svc.dependsOnServices
-    .map((name) => all.find((s) => s.name === name))
+    .map((name) => serviceNamed(all, name))
     .filter((dep): dep is ResolvedService => dep !== undefined && dep.ports.length > 0)
     .map((dep) => ({
       to: [{ podSelector: { matchLabels: { [LABELS.instance]: app.name, [LABELS.service]: dep.name } } }],

@@ -8,8 +8,16 @@ export function configMapName(svc: ResolvedService): string | undefined {
   return `${svc.name}-config-${configHash(svc)}`;
 }
 
+/** Hashes once per service: its ConfigMap, its pods' annotation and its volumes all name it. */
+const configHashes = new WeakMap<ResolvedService, string>();
+
 export function configHash(svc: ResolvedService): string {
-  return contentHash(canonicalJson({ data: svc.configData, files: svc.configFiles }));
+  let hash = configHashes.get(svc);
+  if (hash === undefined) {
+    hash = contentHash(canonicalJson({ data: svc.configData, files: svc.configFiles }));
+    configHashes.set(svc, hash);
+  }
+  return hash;
 }
 
 /** ConfigMap keys for mounted files: derived from the path, unique, valid key syntax. */
