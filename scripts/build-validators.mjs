@@ -27,16 +27,18 @@ function writeCodeCache(file) {
   writeFileSync(new URL(`${file.href}.cache`), script.createCachedData());
 }
 
-for (const [what, source, file] of [
-  ['Kubernetes', validatorSource, 'kubernetes-validators.cjs'],
-  ['custom resource', crdValidatorSource, 'crd-validators.cjs'],
+for (const [what, source] of [
+  ['Kubernetes', validatorSource],
+  ['custom resource', crdValidatorSource],
 ]) {
-  const t0 = performance.now();
-  const { ajv, refs } = source();
-  // ASCII only (other characters as \u escapes, the same in strings, patterns and names), so the
-  // check package can read the file as Latin-1.
-  const ascii = standaloneCode(ajv, refs).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  writeFileSync(new URL(file, checkDist), ascii);
-  writeCodeCache(new URL(file, checkDist));
-  console.log(`precompiled ${Object.keys(refs).length} ${what} validators in ${Math.round(performance.now() - t0)} ms`);
+  const { ajv, files } = source();
+  for (const [file, refs] of Object.entries(files)) {
+    const t0 = performance.now();
+    // ASCII only (other characters as \u escapes, the same in strings, patterns and names), so the
+    // check package can read the file as Latin-1.
+    const ascii = standaloneCode(ajv, refs).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    writeFileSync(new URL(file, checkDist), ascii);
+    writeCodeCache(new URL(file, checkDist));
+    console.log(`precompiled ${Object.keys(refs).length} ${what} validators into ${file} in ${Math.round(performance.now() - t0)} ms`);
+  }
 }

@@ -33,7 +33,7 @@ const collector = () => {
 async function run(argv) {
   const out = collector();
   const err = collector();
-  const code = await main(argv, { stdout: out.stream, stderr: err.stream, cwd: root, env: {}, stdin: process.stdin });
+  const code = await main(argv, { stdout: out.stream, stderr: err.stream, cwd: root, env: {}, stdin: () => process.stdin });
   if (code !== 0 && code !== 1) throw new Error(`nimbus ${argv.join(' ')} exited ${code}: ${err.text()}`);
   return out.text();
 }

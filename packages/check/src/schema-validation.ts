@@ -62,17 +62,50 @@ function newAjv(source: boolean): Ajv {
 const validatorId = (key: string) => `kind_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
 
 /**
- * Every kind's validator for the build to precompile (scripts/build-validators.mjs):
- * the same schemas and options the fallback compiles with.
+ * The kinds most manifests hold. Their validators are precompiled into a file of their own,
+ * about a third of the whole, so checking ordinary manifests loads only that; the file of
+ * the other kinds loads on the first object of one of them.
  */
-export function validatorSource(): { ajv: Ajv; refs: Record<string, string> } {
+export const COMMON_KINDS: ReadonlySet<string> = new Set([
+  'v1|Pod',
+  'v1|Service',
+  'v1|ConfigMap',
+  'v1|Secret',
+  'v1|ServiceAccount',
+  'v1|Namespace',
+  'v1|PersistentVolumeClaim',
+  'apps/v1|Deployment',
+  'apps/v1|StatefulSet',
+  'apps/v1|DaemonSet',
+  'apps/v1|ReplicaSet',
+  'batch/v1|Job',
+  'batch/v1|CronJob',
+  'networking.k8s.io/v1|Ingress',
+  'networking.k8s.io/v1|NetworkPolicy',
+  'policy/v1|PodDisruptionBudget',
+  'autoscaling/v1|HorizontalPodAutoscaler',
+  'autoscaling/v2|HorizontalPodAutoscaler',
+  'rbac.authorization.k8s.io/v1|Role',
+  'rbac.authorization.k8s.io/v1|RoleBinding',
+  'rbac.authorization.k8s.io/v1|ClusterRole',
+  'rbac.authorization.k8s.io/v1|ClusterRoleBinding',
+]);
+const COMMON_VALIDATORS = './kubernetes-validators.cjs';
+const OTHER_VALIDATORS = './kubernetes-validators-other.cjs';
+const validatorFileOf = (key: string) => (COMMON_KINDS.has(key) ? COMMON_VALIDATORS : OTHER_VALIDATORS);
+
+/**
+ * Every kind's validator for the build to precompile (scripts/build-validators.mjs), by the
+ * file it goes to: the same schemas and options the fallback compiles with.
+ */
+export function validatorSource(): { ajv: Ajv; files: Record<string, Record<string, string>> } {
   const instance = newAjv(true);
-  const refs: Record<string, string> = {};
+  const files: Record<string, Record<string, string>> = { [COMMON_VALIDATORS]: {}, [OTHER_VALIDATORS]: {} };
   for (const [key, def] of Object.entries(bundle.kinds)) {
     instance.addSchema({ $id: validatorId(key), $ref: `k8s#/definitions/${def}` });
-    refs[validatorId(key)] = validatorId(key);
+    (files[validatorFileOf(key)] as Record<string, string>)[validatorId(key)] = validatorId(key);
   }
-  return { ajv: instance, refs };
+  return { ajv: instance, files };
 }
 
 /**
@@ -109,14 +142,19 @@ type CommonJsWrapper = (exports: object, require: NodeJS.Require, module: { expo
 /** The generated CommonJS module as one function expression, as Node itself wraps it. */
 export const wrapCommonJs = (source: string) => `(function (exports, require, module) {${source}\n})`;
 
-let precompiled: Record<string, ValidateFunction> | null | undefined;
-function precompiledValidators(): Record<string, ValidateFunction> | null {
-  precompiled ??= loadPrecompiled('./kubernetes-validators.cjs');
-  return precompiled;
+const precompiled = new Map<string, Record<string, ValidateFunction> | null>();
+function precompiledIn(file: string): Record<string, ValidateFunction> | null {
+  let validators = precompiled.get(file);
+  if (validators === undefined) {
+    validators = loadPrecompiled(file);
+    precompiled.set(file, validators);
+  }
+  return validators;
 }
 
-/** Where the Kubernetes validators come from in this installation: the build's precompiled file, or compiled at start. */
-export const schemaValidatorsOrigin = (): 'precompiled' | 'compiled' => (precompiledValidators() ? 'precompiled' : 'compiled');
+/** Where the Kubernetes validators come from in this installation: the build's precompiled files, or compiled at start. */
+export const schemaValidatorsOrigin = (): 'precompiled' | 'compiled' =>
+  precompiledIn(COMMON_VALIDATORS) && precompiledIn(OTHER_VALIDATORS) ? 'precompiled' : 'compiled';
 
 function kubernetesValidator(key: string): ValidateFunction | null {
   const cached = compiled.get(key);
@@ -126,7 +164,7 @@ function kubernetesValidator(key: string): ValidateFunction | null {
     compiled.set(key, null);
     return null;
   }
-  const ready = precompiledValidators()?.[validatorId(key)];
+  const ready = precompiledIn(validatorFileOf(key))?.[validatorId(key)];
   ajv ??= ready ? undefined : newAjv(false);
   const fn = ready ?? (ajv as Ajv).compile({ $ref: `k8s#/definitions/${def}` });
   compiled.set(key, fn);
@@ -159,7 +197,7 @@ function customAjv(definitions: Record<string, unknown>, source = false): Ajv {
 const crdValidatorId = (key: string) => `crd_${key.replace(/[^A-Za-z0-9]/g, '_')}`;
 
 /** The bundled custom kinds' validators for the build to precompile, like {@link validatorSource}. */
-export function crdValidatorSource(): { ajv: Ajv; refs: Record<string, string> } {
+export function crdValidatorSource(): { ajv: Ajv; files: Record<string, Record<string, string>> } {
   const crds = bundledCrds();
   const instance = customAjv(crds.definitions, true);
   const refs: Record<string, string> = {};
@@ -167,12 +205,14 @@ export function crdValidatorSource(): { ajv: Ajv; refs: Record<string, string> }
     instance.addSchema({ $id: crdValidatorId(key), $ref: `crd#/definitions/${def}` });
     refs[crdValidatorId(key)] = crdValidatorId(key);
   }
-  return { ajv: instance, refs };
+  return { ajv: instance, files: { [CRD_VALIDATORS]: refs } };
 }
+
+const CRD_VALIDATORS = './crd-validators.cjs';
 
 let precompiledCrds: Record<string, ValidateFunction> | null | undefined;
 function precompiledCrdValidators(): Record<string, ValidateFunction> | null {
-  precompiledCrds ??= loadPrecompiled('./crd-validators.cjs');
+  precompiledCrds ??= loadPrecompiled(CRD_VALIDATORS);
   return precompiledCrds;
 }
 

@@ -7,8 +7,8 @@ export interface CliContext {
   stderr: Writable & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** What `-f -` reads. */
-  stdin?: NodeJS.ReadableStream;
+  /** What `-f -` reads; opened only then (making process.stdin costs a command that never reads it). */
+  stdin?: () => NodeJS.ReadableStream;
   /** `--quiet`: results and errors only; `--verbose`: every step, and stacks with errors. */
   verbosity?: Verbosity;
   /** How this process loaded the command (the one-file build and its code cache, or the modules). */
@@ -33,7 +33,7 @@ export async function stdinFor(paths: readonly string[] | undefined, ctx: CliCon
   if (!paths?.includes('-')) return undefined;
   if (!ctx.stdin) return '';
   let text = '';
-  for await (const chunk of ctx.stdin) text += String(chunk);
+  for await (const chunk of ctx.stdin()) text += String(chunk);
   return text;
 }
 
