@@ -160,7 +160,7 @@ export class ProcessTable {
       return;
     }
     const parent = this.entries.get(stat.ppid)?.info;
-    entry.pending = !initial && !!parent && isUnexecFork(entry.info, parent);
+    entry.pending = !initial && ((!!parent && isUnexecFork(entry.info, parent)) || isMidExec(entry.info));
     if (!entry.pending) events.push(spawnEvent(entry.info, now, initial));
   }
 
@@ -271,6 +271,15 @@ function baseComm(exe: string, fallback: string): string {
 }
 
 /** A child that is still a copy of its parent: between fork and exec. */
+/**
+ * Caught inside exec: the kernel names the new program before it has laid out the arguments,
+ * so for a moment the command line reads empty. Reported once it has them (the next re-read of
+ * a young process), or as it is if it never does.
+ */
+function isMidExec(p: ProcessInfo): boolean {
+  return p.exe !== '' && p.argv.length === 0;
+}
+
 function isUnexecFork(child: ProcessInfo, parent: ProcessInfo): boolean {
   return child.exe === parent.exe && child.argv.join('\0') === parent.argv.join('\0');
 }
