@@ -75,8 +75,15 @@ function unknownDocument(doc: SourceDocument, apiVersion: unknown): Diagnostic {
   };
 }
 
+/**
+ * Parsed without zod's generated code: a spec is parsed once per command, and the code zod
+ * generates is compiled anew in every process (no code cache holds it), which costs more than
+ * it saves on a single pass.
+ */
+const ONE_PASS = { jitless: true } as const;
+
 function validated(raw: unknown, locate: Locate): AppSpec {
-  const parsed = AppSpecSchema.safeParse(raw);
+  const parsed = AppSpecSchema.safeParse(raw, ONE_PASS);
   if (!parsed.success) {
     const diagnostics = zodIssuesToDiagnostics(parsed.error.issues, AppSpecSchema, { locate }, raw);
     // The rest of the spec is judged too, so fixing these does not reveal the next batch.
@@ -108,7 +115,7 @@ function semanticsOfTheRest(raw: unknown, issues: readonly SchemaIssue[], locate
         removed.push(formatPath(path as PathSegment[]));
       }
     rest = compacted(rest);
-    const again = AppSpecSchema.safeParse(rest);
+    const again = AppSpecSchema.safeParse(rest, ONE_PASS);
     if (again.success) return checkSemantics(again.data, locate).filter((d) => !removed.some((r) => d.path?.startsWith(r)));
     pending = again.error.issues as SchemaIssue[];
     if (pending.some((i) => i.path.length === 0)) return [];
